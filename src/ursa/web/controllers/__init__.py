@@ -1,0 +1,1 @@
+"""ursa.web.controllers."""
