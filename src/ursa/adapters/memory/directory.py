@@ -1,0 +1,66 @@
+"""In-memory customers, users and API tokens (keyed lookups only, as the real store)."""
+
+from __future__ import annotations
+
+from ursa.domain.customers import ApiToken, Customer, User
+from ursa.domain.errors import Conflict, NotFound
+
+
+class InMemoryCustomerDirectory:
+    def __init__(self) -> None:
+        self._customers: dict[str, Customer] = {}
+        self._users: dict[str, User] = {}
+        self._by_email: dict[str, str] = {}
+
+    async def get_customer(self, customer_id: str) -> Customer:
+        try:
+            return self._customers[customer_id]
+        except KeyError:
+            raise NotFound("customer not found") from None
+
+    async def list_customers(self) -> tuple[Customer, ...]:
+        return tuple(sorted(self._customers.values(), key=lambda c: c.name))
+
+    async def put_customer(self, customer: Customer) -> None:
+        self._customers[customer.customer_id] = customer
+
+    async def get_user(self, user_id: str) -> User:
+        try:
+            return self._users[user_id]
+        except KeyError:
+            raise NotFound("user not found") from None
+
+    async def user_by_email(self, email: str) -> User:
+        user_id = self._by_email.get(email.lower())
+        if user_id is None:
+            raise NotFound("user not found")
+        return self._users[user_id]
+
+    async def list_users(self, customer_id: str | None = None) -> tuple[User, ...]:
+        users = (u for u in self._users.values()
+                 if customer_id is None or u.customer_id == customer_id)
+        return tuple(sorted(users, key=lambda u: u.email))
+
+    async def put_user(self, user: User) -> None:
+        owner = self._by_email.get(user.email.lower())
+        if owner is not None and owner != user.user_id:
+            raise Conflict("a user with that email already exists")
+        self._users[user.user_id] = user
+        self._by_email[user.email.lower()] = user.user_id
+
+
+class InMemoryTokenStore:
+    def __init__(self) -> None:
+        self._by_hash: dict[str, ApiToken] = {}
+
+    async def put(self, token: ApiToken) -> None:
+        self._by_hash[token.token_hash] = token
+
+    async def by_hash(self, token_hash: str) -> ApiToken:
+        try:
+            return self._by_hash[token_hash]
+        except KeyError:
+            raise NotFound("token not found") from None
+
+    async def for_user(self, user_id: str) -> tuple[ApiToken, ...]:
+        return tuple(t for t in self._by_hash.values() if t.user_id == user_id)

@@ -1,0 +1,69 @@
+"""In-memory idempotency records, quotes, cost ledger and audit log."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ursa.domain.errors import NotFound
+from ursa.domain.estimates import Quote
+from ursa.domain.ports import IdempotencyRecord
+from ursa.domain.records import AuditRecord, CostLedgerEntry
+
+
+class InMemoryIdempotencyStore:
+    def __init__(self) -> None:
+        self._records: dict[tuple[str, str], IdempotencyRecord] = {}
+
+    async def begin(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
+        existing = self._records.get((record.scope, record.key))
+        if existing is not None and existing.expires_at > record.created_at:
+            return existing
+        self._records[(record.scope, record.key)] = record
+        return None
+
+    async def finish(self, scope: str, key: str, *, result_id: str, result_status: int) -> None:
+        record = self._records.get((scope, key))
+        if record is None:
+            raise NotFound("idempotency record not found")
+        self._records[(scope, key)] = replace(record, status="done", result_id=result_id,
+                                              result_status=result_status)
+
+    async def abandon(self, scope: str, key: str) -> None:
+        self._records.pop((scope, key), None)
+
+
+class InMemoryQuoteRepository:
+    def __init__(self) -> None:
+        self._quotes: dict[str, Quote] = {}
+
+    async def put(self, quote: Quote) -> None:
+        self._quotes[quote.quote_id] = quote
+
+    async def get(self, quote_id: str) -> Quote:
+        try:
+            return self._quotes[quote_id]
+        except KeyError:
+            raise NotFound("quote not found") from None
+
+
+class InMemoryLedger:
+    def __init__(self) -> None:
+        self._entries: dict[str, CostLedgerEntry] = {}
+
+    async def post(self, entry: CostLedgerEntry) -> None:
+        self._entries.setdefault(entry.entry_id, entry)
+
+    async def for_workset(self, workset_id: str) -> tuple[CostLedgerEntry, ...]:
+        return tuple(e for e in self._entries.values() if e.workset_id == workset_id)
+
+
+class InMemoryAuditLog:
+    def __init__(self) -> None:
+        self._records: list[AuditRecord] = []
+
+    async def append(self, record: AuditRecord) -> None:
+        self._records.append(record)
+
+    async def for_tenant(self, customer_id: str, limit: int = 100) -> tuple[AuditRecord, ...]:
+        rows = [r for r in self._records if r.customer_id == customer_id]
+        return tuple(rows[-limit:])

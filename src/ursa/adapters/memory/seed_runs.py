@@ -1,0 +1,106 @@
+"""Drive one seeded workset to its story's state through the domain's own commands."""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+
+from ursa.adapters.memory.system import FixedClock
+from ursa.domain import commands, runs
+from ursa.domain.diagnostics import Evidence
+from ursa.domain.enums import STEP_ORDER, ProgressStep
+from ursa.domain.principals import ENGINE, Principal
+from ursa.domain.samples import apply_sample
+from ursa.domain.services.context import Ports, commit
+from ursa.domain.services.lifecycle import archive_workset, cancel_workset, delete_workset
+from ursa.domain.services.run_outcomes import complete_run, post_actual_costs, record_failure
+
+SEED_ENGINE = "seed-host/1/5eed0000"
+
+_OOM_LOG = "slurmstepd: error: Detected 1 oom_kill event in StepId=4242.batch.\n"
+_FASTQ_LOG = "ERROR: sequence and quality have different length in TU2_R1.fastq.gz\n"
+_REFERENCE_LOG = "[E::fai_retrieve] Failed to populate reference for sequence chr1\n"
+
+
+async def _claim_and_run_to(ports: Ports, clock: FixedClock, workset_id: str,
+                            step: ProgressStep) -> int:
+    ws = await ports.worksets.get(workset_id)
+    transition = runs.claim(ws, actor=ENGINE, owner=SEED_ENGINE, now=clock.now())
+    await commit(ports, transition)
+    token = transition.workset.lease_token
+    samples = await ports.worksets.samples(workset_id)
+    samples = tuple(apply_sample(s, "run_started") for s in samples)
+    if STEP_ORDER.index(step) >= STEP_ORDER.index(ProgressStep.PIPELINE_STARTING):
+        samples = tuple(apply_sample(s, "staged") for s in samples)
+    await ports.worksets.save_samples(workset_id, samples)
+    for target in STEP_ORDER[1 : STEP_ORDER.index(step) + 1]:
+        clock.advance(900)
+        ws = await ports.worksets.get(workset_id)
+        pct = 42 if target is ProgressStep.PIPELINE_RUNNING else None
+        await commit(ports, runs.advance(ws, actor=ENGINE, token=token, step=target,
+                                         now=clock.now(), pct=pct,
+                                         message=target.value.replace("_", " ")))
+    return token
+
+
+async def _complete(ports: Ports, clock: FixedClock, workset_id: str) -> None:
+    token = await _claim_and_run_to(ports, clock, workset_id, ProgressStep.FINALIZING)
+    ws = await ports.worksets.get(workset_id)
+    samples = await ports.worksets.samples(workset_id)
+    # A deterministic ±10 % spread around the estimate stands in for measured telemetry.
+    wobble = Decimal(90 + int(hashlib.sha256(workset_id.encode()).hexdigest()[:2], 16) % 21)
+    direct = {s.sample_id: s.cost_estimate * wobble / 100 * Decimal("0.8") for s in samples}
+    cpu = {s.sample_id: Decimal(s.input_bytes // 2**20) for s in samples}
+    await post_actual_costs(ports, workset_id, direct=direct, cpu_seconds=cpu,
+                            overhead=ws.cost_estimate * wobble / 100 * Decimal("0.2"))
+    await complete_run(ports, workset_id, token=token)
+
+
+async def _fail(ports: Ports, clock: FixedClock, workset_id: str, log: str, sample: int) -> None:
+    token = await _claim_and_run_to(ports, clock, workset_id, ProgressStep.PIPELINE_RUNNING)
+    samples = await ports.worksets.samples(workset_id)
+    clock.advance(1800)
+    await record_failure(ports, workset_id, token=token,
+                         evidence=Evidence(log_excerpt=log, exit_code=1),
+                         failed_samples=(samples[sample % len(samples)].sample_id,))
+
+
+async def drive_to(ports: Ports, clock: FixedClock, workset_id: str, target: str,
+                   provider: Principal) -> None:
+    """Play one story: see ``SeedWorkset.target`` for the vocabulary."""
+    kind, _, step = target.partition(":")
+    if kind in ("ready", "awaiting_approval"):
+        return
+    if kind == "in_progress":
+        await _claim_and_run_to(ports, clock, workset_id, ProgressStep(step))
+    elif kind == "on_hold":
+        ws = await ports.worksets.get(workset_id)
+        await commit(ports, commands.hold(ws, actor=provider.actor, now=clock.now(),
+                                          reason="credit review by the provider"))
+    elif kind == "retrying":
+        await _fail(ports, clock, workset_id, _OOM_LOG, sample=1)
+    elif kind == "error":
+        await _fail(ports, clock, workset_id, _FASTQ_LOG, sample=1)
+    elif kind == "failed":
+        await _fail(ports, clock, workset_id, _REFERENCE_LOG, sample=0)
+        ws = await ports.worksets.get(workset_id)
+        await commit(ports, commands.give_up(ws, actor=provider.actor, now=clock.now(),
+                                             reason="reference bundle retired"))
+    elif kind in ("complete", "archived"):
+        await _complete(ports, clock, workset_id)
+        if kind == "archived":
+            clock.advance(86400)
+            await archive_workset(ports, provider, workset_id)
+    elif kind in ("canceled", "deleted"):
+        await cancel_workset(ports, provider, workset_id, reason="duplicate order")
+        if kind == "deleted":
+            clock.advance(3600)
+            await delete_workset(ports, provider, workset_id, reason="submitted in error")
+    elif kind == "ignored":
+        ws = await ports.worksets.get(workset_id)
+        await commit(ports, commands.ignore(ws, actor=provider.actor, now=clock.now(),
+                                            reason="handled outside Ursa"))
+    else:
+        raise ValueError(f"unknown seed story {target!r}")
+
+

@@ -1,0 +1,57 @@
+"""The composition root: ``build_in_memory()`` wires every port to its in-memory twin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ursa.adapters.memory.directory import InMemoryCustomerDirectory, InMemoryTokenStore
+from ursa.adapters.memory.objects import InMemoryObjectStore
+from ursa.adapters.memory.records import (
+    InMemoryAuditLog,
+    InMemoryIdempotencyStore,
+    InMemoryLedger,
+    InMemoryQuoteRepository,
+)
+from ursa.adapters.memory.system import (
+    RecordingNotifier,
+    SecureIds,
+    SeededIds,
+    SeededRandom,
+    SystemClock,
+)
+from ursa.adapters.memory.worksets import InMemoryWorksetRepository
+from ursa.app.settings import Settings
+from ursa.domain.ports import Clock, IdGenerator
+from ursa.domain.services.context import Ports
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Container:
+    settings: Settings
+    ports: Ports
+    objects: InMemoryObjectStore | None = None
+    seeded_tokens: dict[str, str] = field(default_factory=dict)
+    """email → API token secret, filled by the demo seed (dev only)."""
+
+
+def build_in_memory(
+    settings: Settings | None = None, *, clock: Clock | None = None,
+    ids: IdGenerator | None = None,
+) -> Container:
+    settings = settings or Settings()
+    objects = InMemoryObjectStore(region=settings.aws_region)
+    ports = Ports(
+        worksets=InMemoryWorksetRepository(cursor_key=settings.session_secret.encode()),
+        directory=InMemoryCustomerDirectory(),
+        tokens=InMemoryTokenStore(),
+        idempotency=InMemoryIdempotencyStore(),
+        objects=objects,
+        quotes=InMemoryQuoteRepository(),
+        ledger=InMemoryLedger(),
+        audit=InMemoryAuditLog(),
+        notifier=RecordingNotifier(),
+        clock=clock or SystemClock(),
+        ids=ids or (SeededIds() if settings.env == "test" else SecureIds()),
+        random=SeededRandom(),
+    )
+    return Container(settings=settings, ports=ports, objects=objects)

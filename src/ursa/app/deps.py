@@ -1,0 +1,48 @@
+"""Litestar dependencies: the container's ports and the calling principal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import State
+
+from ursa.app.container import Container
+from ursa.domain.errors import Unauthenticated
+from ursa.domain.principals import Principal
+from ursa.domain.services.auth import authenticate_token, principal_for_user
+from ursa.domain.services.context import Ports
+
+SESSION_USER = "user_id"
+
+
+def container_of(state: State) -> Container:
+    container = state.container
+    assert isinstance(container, Container)
+    return container
+
+
+async def provide_ports(state: State) -> Ports:
+    return container_of(state).ports
+
+
+def bearer_of(request: Request[Any, Any, Any]) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value:
+        return value
+    return request.headers.get("x-api-key") or None
+
+
+async def provide_api_principal(request: Request[Any, Any, Any], state: State) -> Principal:
+    bearer = bearer_of(request)
+    if bearer is None:
+        raise Unauthenticated("send 'Authorization: Bearer <token>'")
+    return await authenticate_token(container_of(state).ports, bearer)
+
+
+async def provide_portal_principal(request: Request[Any, Any, Any], state: State) -> Principal:
+    user_id = request.session.get(SESSION_USER) if request.session else None
+    if not isinstance(user_id, str):
+        raise Unauthenticated("please sign in")
+    return await principal_for_user(container_of(state).ports, user_id)

@@ -1,0 +1,64 @@
+"""``create_app(container)``: the one Litestar app factory, used by the CLI and the tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar import Litestar, Router
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware.session.server_side import ServerSideSessionConfig
+from litestar.openapi.config import OpenAPIConfig
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from ursa import __version__
+from ursa.app.api.health import healthz, readyz
+from ursa.app.api.worksets import WorksetController
+from ursa.app.container import Container
+from ursa.app.deps import provide_api_principal, provide_portal_principal, provide_ports
+from ursa.app.errors import EXCEPTION_HANDLERS
+from ursa.app.middleware import RequestIdMiddleware
+from ursa.app.settings import Environment
+from ursa.web.routes import portal_router
+
+WEB = Path(__file__).resolve().parent.parent / "web"
+NOT_CSRF = ["^/api/", "^/healthz", "^/readyz", "^/schema", "^/static/"]
+
+
+def create_app(container: Container) -> Litestar:
+    settings = container.settings
+    secure = settings.env is Environment.PRODUCTION
+    api = Router(
+        path="/api/v1",
+        route_handlers=[WorksetController],
+        dependencies={"principal": Provide(provide_api_principal)},
+    )
+    portal = portal_router(dev_sign_in=settings.dev_sign_in)
+    portal.dependencies["principal"] = Provide(provide_portal_principal)
+    return Litestar(
+        route_handlers=[
+            api, portal, healthz, readyz,
+            create_static_files_router(path="/static", directories=[WEB / "static"],
+                                       include_in_schema=False),
+        ],
+        dependencies={"ports": Provide(provide_ports)},
+        state=State({"container": container}),
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[RequestIdMiddleware(),
+                    ServerSideSessionConfig(secure=secure, httponly=True,
+                                            samesite="lax").middleware],
+        csrf_config=CSRFConfig(secret=settings.session_secret, exclude=NOT_CSRF,
+                               cookie_secure=secure, cookie_samesite="lax"),
+        plugins=[HTMXPlugin()],
+        template_config=TemplateConfig(directory=WEB / "templates",
+                                       engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(
+            title="Ursa API", version=__version__, path="/schema",
+            description="Genomics worksets: submit, track, retry and bill every sample.",
+        ),
+        debug=False,
+    )

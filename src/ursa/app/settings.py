@@ -1,0 +1,73 @@
+"""Settings: frozen, read once from ``URSA_*`` environment variables at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Environment(StrEnum):
+    DEV = "dev"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or unsafe; the message names it."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    env: Environment = Environment.DEV
+    host: str = "127.0.0.1"
+    port: int = 8914
+    session_secret: str = "dev-only-session-secret-change-me"
+    dev_sign_in: bool = True
+    store: str = "memory"
+    aws_region: str = "us-west-2"
+    aws_endpoint_url: str | None = None
+    redis_url: str | None = None
+    log_level: str = "INFO"
+    simulate_engine: bool = True
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+
+        def get(name: str, default: str) -> str:
+            return env.get(f"URSA_{name}", default)
+
+        try:
+            settings = cls(
+                env=Environment(get("ENV", "dev")),
+                host=get("HOST", cls.host),
+                port=int(get("PORT", str(cls.port))),
+                session_secret=get("SESSION_SECRET", cls.session_secret),
+                dev_sign_in=get("DEV_SIGN_IN", "true").lower() in ("1", "true", "yes"),
+                store=get("STORE", cls.store),
+                aws_region=get("AWS_REGION", cls.aws_region),
+                aws_endpoint_url=env.get("URSA_AWS_ENDPOINT_URL") or None,
+                redis_url=env.get("URSA_REDIS_URL") or None,
+                log_level=get("LOG_LEVEL", cls.log_level).upper(),
+                simulate_engine=get("SIMULATE_ENGINE", "true").lower() in ("1", "true", "yes"),
+            )
+        except ValueError as exc:
+            raise SettingsError(f"invalid URSA_* setting: {exc}") from exc
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Production refuses unsafe settings (defect 7)."""
+        if self.env is not Environment.PRODUCTION:
+            return
+        if self.session_secret == Settings.session_secret or len(self.session_secret) < 32:
+            raise SettingsError(
+                "URSA_SESSION_SECRET must be set to a random value of at least 32 characters "
+                "in production"
+            )
+        if self.dev_sign_in:
+            raise SettingsError("URSA_DEV_SIGN_IN must be false in production")
+        if self.store == "memory":
+            raise SettingsError("URSA_STORE=memory is for development only; use aws in production")

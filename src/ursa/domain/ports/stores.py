@@ -1,0 +1,128 @@
+"""Persistence ports. Real adapters: DynamoDB and S3; twins: ``adapters/memory``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from ursa.domain.customers import ApiToken, Customer, User
+from ursa.domain.estimates import Quote
+from ursa.domain.records import AuditRecord, CostLedgerEntry
+from ursa.domain.ports.pages import Page, WorksetQuery
+from ursa.domain.samples import Sample
+from ursa.domain.worksets import HistoryEntry, Transition, Workset
+
+
+class WorksetRepository(Protocol):
+    """Worksets, their samples and their append-only history.
+
+    * ``create`` is create-only: an existing ``workset_id`` raises ``Conflict`` and
+      nothing is written (never an overwrite).
+    * ``commit`` writes the new aggregate, its history entry and its events in one
+      atomic step, conditioned on the stored ``version`` equal to
+      ``transition.expected_version``; otherwise ``StaleVersion`` and nothing is written.
+    * ``save_samples`` replaces the sample records of one workset; samples belong to it.
+    * ``get`` raises ``NotFound``; ``list`` is newest first, filtered by the query's
+      tenant keys, and pages with an opaque cursor (``InvalidInput`` for a bad cursor).
+    * ``due_for_claim`` lists ready worksets and retrying ones whose time has come.
+    """
+
+    async def create(self, transition: Transition, samples: Sequence[Sample]) -> None: ...
+    async def commit(self, transition: Transition) -> None: ...
+    async def save_workset(self, workset: Workset, *, expected_version: int) -> None: ...
+    async def save_samples(self, workset_id: str, samples: Sequence[Sample]) -> None: ...
+    async def get(self, workset_id: str) -> Workset: ...
+    async def samples(self, workset_id: str) -> tuple[Sample, ...]: ...
+    async def history(self, workset_id: str) -> tuple[HistoryEntry, ...]: ...
+    async def list(self, query: WorksetQuery) -> Page[Workset]: ...
+    async def due_for_claim(self, now: datetime, limit: int = 50) -> tuple[Workset, ...]: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IdempotencyRecord:
+    scope: str
+    key: str
+    fingerprint: str
+    status: str  # "in_progress" | "done"
+    created_at: datetime
+    expires_at: datetime
+    result_id: str | None = None
+    result_status: int | None = None
+
+
+class IdempotencyStore(Protocol):
+    """``begin`` creates the record if absent and returns None; otherwise it returns the
+    existing record unchanged (the caller decides replay/conflict). Expired records are
+    treated as absent. ``finish`` marks the record done with its result."""
+
+    async def begin(self, record: IdempotencyRecord) -> IdempotencyRecord | None: ...
+    async def finish(self, scope: str, key: str, *, result_id: str, result_status: int) -> None: ...
+    async def abandon(self, scope: str, key: str) -> None: ...
+
+
+class CustomerDirectory(Protocol):
+    """Customers and users. Lookups are keyed (by id, by email); ``NotFound`` if absent."""
+
+    async def get_customer(self, customer_id: str) -> Customer: ...
+    async def list_customers(self) -> tuple[Customer, ...]: ...
+    async def put_customer(self, customer: Customer) -> None: ...
+    async def get_user(self, user_id: str) -> User: ...
+    async def user_by_email(self, email: str) -> User: ...
+    async def list_users(self, customer_id: str | None = None) -> tuple[User, ...]: ...
+    async def put_user(self, user: User) -> None: ...
+
+
+class TokenStore(Protocol):
+    """API tokens, looked up by the sha256 of the secret (one keyed read)."""
+
+    async def put(self, token: ApiToken) -> None: ...
+    async def by_hash(self, token_hash: str) -> ApiToken: ...
+    async def for_user(self, user_id: str) -> tuple[ApiToken, ...]: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ObjectFacts:
+    bucket: str
+    key: str
+    size: int
+    etag: str
+    version_id: str | None = None
+    region: str | None = None
+    storage_class: str = "STANDARD"
+
+
+class ObjectStore(Protocol):
+    """S3-shaped storage. ``head`` returns None for a missing object; ``put`` with
+    ``if_none_match`` is create-only (``Conflict`` if present); ``get`` raises NotFound."""
+
+    async def put(self, bucket: str, key: str, body: bytes, *, if_none_match: bool = False,
+                  metadata: dict[str, str] | None = None) -> ObjectFacts: ...
+    async def get(self, bucket: str, key: str, *, max_bytes: int | None = None) -> bytes: ...
+    async def head(self, bucket: str, key: str) -> ObjectFacts | None: ...
+    async def delete(self, bucket: str, key: str) -> None: ...
+    async def list(self, bucket: str, prefix: str, *, limit: int = 1000,
+                   cursor: str | None = None) -> Page[ObjectFacts]: ...
+    async def presign_get(self, bucket: str, key: str, *, expires_s: int = 900) -> str: ...
+
+
+class QuoteRepository(Protocol):
+    """Quotes are immutable once written; ``get`` raises NotFound."""
+
+    async def put(self, quote: Quote) -> None: ...
+    async def get(self, quote_id: str) -> Quote: ...
+
+
+class LedgerRepository(Protocol):
+    """Cost ledger entries, idempotent by ``entry_id`` (a second post is ignored)."""
+
+    async def post(self, entry: CostLedgerEntry) -> None: ...
+    async def for_workset(self, workset_id: str) -> tuple[CostLedgerEntry, ...]: ...
+
+
+class AuditLog(Protocol):
+    """Append-only audit records per tenant."""
+
+    async def append(self, record: AuditRecord) -> None: ...
+    async def for_tenant(self, customer_id: str, limit: int = 100) -> tuple[AuditRecord, ...]: ...
