@@ -35,7 +35,9 @@ class Container:
 
 
 def build_in_memory(
-    settings: Settings | None = None, *, clock: Clock | None = None,
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
     ids: IdGenerator | None = None,
 ) -> Container:
     settings = settings or Settings()

@@ -9,6 +9,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.response import Template
+from litestar.types import ExceptionHandlersMap
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from ursa.domain.errors import (
@@ -44,11 +45,15 @@ def status_of(error: UrsaError) -> tuple[int, str]:
     return 500, "Internal error"
 
 
-def problem_body(status: int, title: str, detail: str, code: str, request: Request[Any, Any, Any],
-                 **extra: Any) -> dict[str, Any]:
+def problem_body(
+    status: int, title: str, detail: str, code: str, request: Request[Any, Any, Any], **extra: Any
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": f"https://ursa.example/problems/{code.lower().replace('_', '-')}",
-        "title": title, "status": status, "detail": detail, "code": code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
         "instance": request.url.path,
     }
     request_id = request.scope.get("state", {}).get("request_id")
@@ -62,17 +67,27 @@ def _is_api(request: Request[Any, Any, Any]) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _portal_error(request: Request[Any, Any, Any], status: int, title: str, detail: str,
-                  ) -> Response[Any]:
+def _portal_error(
+    request: Request[Any, Any, Any],
+    status: int,
+    title: str,
+    detail: str,
+) -> Response[Any]:
     if request.headers.get("hx-request") == "true":
         # A toast swapped out-of-band; reswap none keeps the page as it was.
-        return Template(template_name="components/_toast.html", status_code=status,
-                        context={"level": "error", "title": title, "message": detail},
-                        headers={"HX-Reswap": "none"})
+        return Template(
+            template_name="components/_toast.html",
+            status_code=status,
+            context={"level": "error", "title": title, "message": detail},
+            headers={"HX-Reswap": "none"},
+        )
     if status == 401:
         return Response(content=None, status_code=303, headers={"Location": "/sign-in"})
-    return Template(template_name="error.html", status_code=status,
-                    context={"status": status, "title": title, "message": detail})
+    return Template(
+        template_name="error.html",
+        status_code=status,
+        context={"status": status, "title": title, "message": detail},
+    )
 
 
 def handle_ursa_error(request: Request[Any, Any, Any], exc: UrsaError) -> Response[Any]:
@@ -82,14 +97,20 @@ def handle_ursa_error(request: Request[Any, Any, Any], exc: UrsaError) -> Respon
     extra: dict[str, Any] = {}
     headers: dict[str, str] = {}
     if isinstance(exc, InvalidInput):
-        extra["errors"] = [{"field": i.field, "row": i.row, "code": i.code, "message": i.message}
-                           for i in exc.issues]
+        extra["errors"] = [
+            {"field": i.field, "row": i.row, "code": i.code, "message": i.message}
+            for i in exc.issues
+        ]
     if isinstance(exc, IdempotencyConflict) and exc.in_progress:
         headers["Retry-After"] = "2"
     if isinstance(exc, Unauthenticated):
         headers["WWW-Authenticate"] = 'Bearer realm="ursa"'
-    return Response(content=problem_body(status, title, exc.message, exc.code, request, **extra),
-                    status_code=status, media_type=PROBLEM, headers=headers)
+    return Response(
+        content=problem_body(status, title, exc.message, exc.code, request, **extra),
+        status_code=status,
+        media_type=PROBLEM,
+        headers=headers,
+    )
 
 
 def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -102,11 +123,21 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
         return _portal_error(request, status, title or "Error", detail)
     extra: dict[str, Any] = {}
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
-        extra["errors"] = [{"field": e.get("key", ""), "message": e.get("message", "")}
-                           for e in exc.extra if isinstance(e, dict)]
-    code = "VALIDATION_ERROR" if isinstance(exc, ValidationException) else f"HTTP_{status}"
-    return Response(content=problem_body(status, title or "Error", detail, code, request, **extra),
-                    status_code=status, media_type=PROBLEM, headers=exc.headers or {})
+        extra["errors"] = [
+            {"field": e.get("key", ""), "message": e.get("message", "")}
+            for e in exc.extra
+            if isinstance(e, dict)
+        ]
+    code = f"HTTP_{status}"
+    if isinstance(exc, ValidationException):
+        # Malformed bodies and parameters use the domain's status and code (§0: 422).
+        status, code = 422, "VALIDATION_ERROR"
+    return Response(
+        content=problem_body(status, title or "Error", detail, code, request, **extra),
+        status_code=status,
+        media_type=PROBLEM,
+        headers=exc.headers or {},
+    )
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -114,11 +145,14 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
     detail = "Something went wrong on our side; it has been logged."
     if not _is_api(request):
         return _portal_error(request, 500, "Internal error", detail)
-    return Response(content=problem_body(500, "Internal error", detail, "INTERNAL", request),
-                    status_code=HTTP_500_INTERNAL_SERVER_ERROR, media_type=PROBLEM)
+    return Response(
+        content=problem_body(500, "Internal error", detail, "INTERNAL", request),
+        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
+        media_type=PROBLEM,
+    )
 
 
-EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     UrsaError: handle_ursa_error,
     HTTPException: handle_http_error,
     Exception: handle_unexpected,

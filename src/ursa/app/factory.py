@@ -41,23 +41,33 @@ def create_app(container: Container) -> Litestar:
     portal.dependencies["principal"] = Provide(provide_portal_principal)
     return Litestar(
         route_handlers=[
-            api, portal, healthz, readyz,
-            create_static_files_router(path="/static", directories=[WEB / "static"],
-                                       include_in_schema=False),
+            api,
+            portal,
+            healthz,
+            readyz,
+            create_static_files_router(
+                path="/static", directories=[WEB / "static"], include_in_schema=False
+            ),
         ],
         dependencies={"ports": Provide(provide_ports)},
         state=State({"container": container}),
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[RequestIdMiddleware(),
-                    ServerSideSessionConfig(secure=secure, httponly=True,
-                                            samesite="lax").middleware],
-        csrf_config=CSRFConfig(secret=settings.session_secret, exclude=NOT_CSRF,
-                               cookie_secure=secure, cookie_samesite="lax"),
+        middleware=[
+            RequestIdMiddleware(),
+            ServerSideSessionConfig(secure=secure, httponly=True, samesite="lax").middleware,
+        ],
+        csrf_config=CSRFConfig(
+            secret=settings.session_secret,
+            exclude=NOT_CSRF,
+            cookie_secure=secure,
+            cookie_samesite="lax",
+        ),
         plugins=[HTMXPlugin()],
-        template_config=TemplateConfig(directory=WEB / "templates",
-                                       engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
-            title="Ursa API", version=__version__, path="/schema",
+            title="Ursa API",
+            version=__version__,
+            path="/schema",
             description="Genomics worksets: submit, track, retry and bill every sample.",
         ),
         debug=False,

@@ -14,6 +14,9 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+DEV_SESSION_SECRET = "dev-only-session-secret-change-me"  # noqa: S105  (refused in production)
+
+
 class SettingsError(ValueError):
     """A setting is missing or unsafe; the message names it."""
 
@@ -23,7 +26,7 @@ class Settings:
     env: Environment = Environment.DEV
     host: str = "127.0.0.1"
     port: int = 8914
-    session_secret: str = "dev-only-session-secret-change-me"
+    session_secret: str = DEV_SESSION_SECRET
     dev_sign_in: bool = True
     store: str = "memory"
     aws_region: str = "us-west-2"
@@ -35,6 +38,7 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
+        defaults = cls()
 
         def get(name: str, default: str) -> str:
             return env.get(f"URSA_{name}", default)
@@ -42,15 +46,15 @@ class Settings:
         try:
             settings = cls(
                 env=Environment(get("ENV", "dev")),
-                host=get("HOST", cls.host),
-                port=int(get("PORT", str(cls.port))),
-                session_secret=get("SESSION_SECRET", cls.session_secret),
+                host=get("HOST", defaults.host),
+                port=int(get("PORT", str(defaults.port))),
+                session_secret=get("SESSION_SECRET", defaults.session_secret),
                 dev_sign_in=get("DEV_SIGN_IN", "true").lower() in ("1", "true", "yes"),
-                store=get("STORE", cls.store),
-                aws_region=get("AWS_REGION", cls.aws_region),
+                store=get("STORE", defaults.store),
+                aws_region=get("AWS_REGION", defaults.aws_region),
                 aws_endpoint_url=env.get("URSA_AWS_ENDPOINT_URL") or None,
                 redis_url=env.get("URSA_REDIS_URL") or None,
-                log_level=get("LOG_LEVEL", cls.log_level).upper(),
+                log_level=get("LOG_LEVEL", defaults.log_level).upper(),
                 simulate_engine=get("SIMULATE_ENGINE", "true").lower() in ("1", "true", "yes"),
             )
         except ValueError as exc:
@@ -62,7 +66,7 @@ class Settings:
         """Production refuses unsafe settings (defect 7)."""
         if self.env is not Environment.PRODUCTION:
             return
-        if self.session_secret == Settings.session_secret or len(self.session_secret) < 32:
+        if self.session_secret == DEV_SESSION_SECRET or len(self.session_secret) < 32:
             raise SettingsError(
                 "URSA_SESSION_SECRET must be set to a random value of at least 32 characters "
                 "in production"

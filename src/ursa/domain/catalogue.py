@@ -24,28 +24,54 @@ class PipelineEntry:
 _HUMAN = MappingProxyType({ReferenceGenome.GRCH38: "hg38", ReferenceGenome.GRCH37: "b37"})
 _SNV = ("*.cram", "*.snv.sort.vcf.gz")
 
-CATALOGUE: Mapping[PipelineType, PipelineEntry] = MappingProxyType({
-    PipelineType.TEST_HELP: PipelineEntry(
-        pipeline_type=PipelineType.TEST_HELP, title="Test run (help target)",
-        default_version="0.7.601", targets=("help",), builds=_HUMAN, expected_outputs=(),
-        timeout_minutes=30),
-    PipelineType.GERMLINE_WGS_SNV: PipelineEntry(
-        pipeline_type=PipelineType.GERMLINE_WGS_SNV, title="Germline WGS: SNVs",
-        default_version="0.7.601", targets=("produce_snv_concordances", "produce_alignstats"),
-        builds=_HUMAN, expected_outputs=_SNV),
-    PipelineType.GERMLINE_WGS_SNV_SV: PipelineEntry(
-        pipeline_type=PipelineType.GERMLINE_WGS_SNV_SV, title="Germline WGS: SNVs and SVs",
-        default_version="0.7.601",
-        targets=("produce_snv_concordances", "produce_alignstats", "produce_tiddit",
-                 "produce_manta"),
-        builds=_HUMAN, expected_outputs=(*_SNV, "*.sv.sort.vcf.gz")),
-    PipelineType.GERMLINE_WGS_KITCHENSINK: PipelineEntry(
-        pipeline_type=PipelineType.GERMLINE_WGS_KITCHENSINK, title="Germline WGS: everything",
-        default_version="0.7.601",
-        targets=("produce_snv_concordances", "produce_alignstats", "produce_tiddit",
-                 "produce_manta", "produce_multiqc_final_wgs"),
-        builds=_HUMAN, expected_outputs=(*_SNV, "*.sv.sort.vcf.gz")),
-})
+CATALOGUE: Mapping[PipelineType, PipelineEntry] = MappingProxyType(
+    {
+        PipelineType.TEST_HELP: PipelineEntry(
+            pipeline_type=PipelineType.TEST_HELP,
+            title="Test run (help target)",
+            default_version="0.7.601",
+            targets=("help",),
+            builds=_HUMAN,
+            expected_outputs=(),
+            timeout_minutes=30,
+        ),
+        PipelineType.GERMLINE_WGS_SNV: PipelineEntry(
+            pipeline_type=PipelineType.GERMLINE_WGS_SNV,
+            title="Germline WGS: SNVs",
+            default_version="0.7.601",
+            targets=("produce_snv_concordances", "produce_alignstats"),
+            builds=_HUMAN,
+            expected_outputs=_SNV,
+        ),
+        PipelineType.GERMLINE_WGS_SNV_SV: PipelineEntry(
+            pipeline_type=PipelineType.GERMLINE_WGS_SNV_SV,
+            title="Germline WGS: SNVs and SVs",
+            default_version="0.7.601",
+            targets=(
+                "produce_snv_concordances",
+                "produce_alignstats",
+                "produce_tiddit",
+                "produce_manta",
+            ),
+            builds=_HUMAN,
+            expected_outputs=(*_SNV, "*.sv.sort.vcf.gz"),
+        ),
+        PipelineType.GERMLINE_WGS_KITCHENSINK: PipelineEntry(
+            pipeline_type=PipelineType.GERMLINE_WGS_KITCHENSINK,
+            title="Germline WGS: everything",
+            default_version="0.7.601",
+            targets=(
+                "produce_snv_concordances",
+                "produce_alignstats",
+                "produce_tiddit",
+                "produce_manta",
+                "produce_multiqc_final_wgs",
+            ),
+            builds=_HUMAN,
+            expected_outputs=(*_SNV, "*.sv.sort.vcf.gz"),
+        ),
+    }
+)
 
 
 def genome_build(pipeline: PipelineType, reference: ReferenceGenome) -> str:
@@ -54,7 +80,8 @@ def genome_build(pipeline: PipelineType, reference: ReferenceGenome) -> str:
     if build is None:
         supported = ", ".join(r.value for r in CATALOGUE[pipeline].builds)
         raise InvalidInput.single(
-            "reference_genome", "REFERENCE_UNSUPPORTED",
+            "reference_genome",
+            "REFERENCE_UNSUPPORTED",
             f"{reference.value} is not available for {pipeline.value}; use one of: {supported}",
         )
     return build

@@ -73,7 +73,12 @@ def approve(
 def reject(ws: Workset, *, actor: Actor, now: datetime, reason: str | None) -> Transition:
     text = _require_reason(reason)
     return apply_transition(
-        ws, "reject", to_state=S.CANCELED, actor=actor, now=now, reason=text,
+        ws,
+        "reject",
+        to_state=S.CANCELED,
+        actor=actor,
+        now=now,
+        reason=text,
         events=(("workset.quote_rejected", {"quote_id": ws.quote_id, "reason": text}),),
     )
 
@@ -82,23 +87,39 @@ def approval_timeout(ws: Workset, *, actor: Actor, now: datetime) -> Transition:
     if ws.submitted_at + APPROVAL_TTL >= now:
         raise GuardFailed("the approval window is still open", code="APPROVAL_PENDING")
     return apply_transition(
-        ws, "approval_timeout", to_state=S.CANCELED, actor=actor, now=now,
-        reason="approval timed out", events=(("workset.canceled", {"reason": "approval timeout"}),),
+        ws,
+        "approval_timeout",
+        to_state=S.CANCELED,
+        actor=actor,
+        now=now,
+        reason="approval timed out",
+        events=(("workset.canceled", {"reason": "approval timeout"}),),
     )
 
 
 def hold(ws: Workset, *, actor: Actor, now: datetime, reason: str | None) -> Transition:
     text = _require_reason(reason)
     return apply_transition(
-        ws, "hold", to_state=S.ON_HOLD, actor=actor, now=now, reason=text,
-        changes={"hold_reason": text}, events=(("workset.held", {"reason": text}),),
+        ws,
+        "hold",
+        to_state=S.ON_HOLD,
+        actor=actor,
+        now=now,
+        reason=text,
+        changes={"hold_reason": text},
+        events=(("workset.held", {"reason": text}),),
     )
 
 
 def release(ws: Workset, *, actor: Actor, now: datetime, reason: str | None) -> Transition:
     text = _require_reason(reason)
     return apply_transition(
-        ws, "release", to_state=S.READY, actor=actor, now=now, reason=text,
+        ws,
+        "release",
+        to_state=S.READY,
+        actor=actor,
+        now=now,
+        reason=text,
         changes={"hold_reason": None, "ready_since": now},
         events=(("workset.released", {"reason": text}),),
     )
@@ -107,9 +128,18 @@ def release(ws: Workset, *, actor: Actor, now: datetime, reason: str | None) -> 
 def cancel(ws: Workset, *, actor: Actor, now: datetime, reason: str | None = None) -> Transition:
     """T19: cancel work that is not running. Running work goes through request_cancel."""
     return apply_transition(
-        ws, "cancel", to_state=S.CANCELED, actor=actor, now=now, reason=reason,
-        changes={"cancel_requested_at": now, "cancel_requested_by": actor.id,
-                 "next_attempt_at": None, "wait_reason": None},
+        ws,
+        "cancel",
+        to_state=S.CANCELED,
+        actor=actor,
+        now=now,
+        reason=reason,
+        changes={
+            "cancel_requested_at": now,
+            "cancel_requested_by": actor.id,
+            "next_attempt_at": None,
+            "wait_reason": None,
+        },
         events=(("workset.canceled", {"requested_by": actor.id, "reason": reason or ""}),),
     )
 
@@ -117,7 +147,12 @@ def cancel(ws: Workset, *, actor: Actor, now: datetime, reason: str | None = Non
 def give_up(ws: Workset, *, actor: Actor, now: datetime, reason: str | None) -> Transition:
     text = _require_reason(reason)
     return apply_transition(
-        ws, "give_up", to_state=S.FAILED, actor=actor, now=now, reason=text,
+        ws,
+        "give_up",
+        to_state=S.FAILED,
+        actor=actor,
+        now=now,
+        reason=text,
         changes={"next_attempt_at": None},
         events=(("workset.dead", {"reason": text, "attempts": ws.attempts}),),
     )
@@ -131,7 +166,12 @@ def operator_retry(
     if ws.lease_live:
         raise GuardFailed("a lease is still held on this workset", code="LEASE_HELD")
     return apply_transition(
-        ws, "operator_retry", to_state=S.READY, actor=actor, now=now, reason=text,
+        ws,
+        "operator_retry",
+        to_state=S.READY,
+        actor=actor,
+        now=now,
+        reason=text,
         changes={
             "extra_attempts": ws.extra_attempts + 1,
             "manual_retry_count": ws.manual_retry_count + 1,
@@ -147,7 +187,12 @@ def operator_retry(
 def ignore(ws: Workset, *, actor: Actor, now: datetime, reason: str | None) -> Transition:
     text = _require_reason(reason)
     return apply_transition(
-        ws, "ignore", to_state=S.IGNORED, actor=actor, now=now, reason=text,
+        ws,
+        "ignore",
+        to_state=S.IGNORED,
+        actor=actor,
+        now=now,
+        reason=text,
         changes={"pre_ignore_state": ws.state, "next_attempt_at": None},
         events=(("workset.ignored", {"reason": text, "pre_state": ws.state.value}),),
     )
@@ -157,7 +202,12 @@ def unignore(ws: Workset, *, actor: Actor, now: datetime, reason: str | None) ->
     text = _require_reason(reason)
     target = ws.pre_ignore_state or S.ERROR
     return apply_transition(
-        ws, "unignore", to_state=target, actor=actor, now=now, reason=text,
+        ws,
+        "unignore",
+        to_state=target,
+        actor=actor,
+        now=now,
+        reason=text,
         changes={"pre_ignore_state": None},
         events=(("workset.unignored", {"reason": text, "pre_state": target.value}),),
     )
@@ -166,7 +216,12 @@ def unignore(ws: Workset, *, actor: Actor, now: datetime, reason: str | None) ->
 def archive(ws: Workset, *, actor: Actor, now: datetime, reason: str | None = None) -> Transition:
     """T24: hides the workset from default lists; moves no objects (defect 14)."""
     return apply_transition(
-        ws, "archive", to_state=S.ARCHIVED, actor=actor, now=now, reason=reason,
+        ws,
+        "archive",
+        to_state=S.ARCHIVED,
+        actor=actor,
+        now=now,
+        reason=reason,
         changes={"pre_archive_state": ws.state, "archived_at": now},
         events=(("workset.archived", {"pre_state": ws.state.value}),),
     )
@@ -176,7 +231,12 @@ def restore(ws: Workset, *, actor: Actor, now: datetime, reason: str | None = No
     """T25: back to the state before archive; never re-queues work."""
     target = ws.pre_archive_state or S.COMPLETE
     return apply_transition(
-        ws, "restore", to_state=target, actor=actor, now=now, reason=reason,
+        ws,
+        "restore",
+        to_state=target,
+        actor=actor,
+        now=now,
+        reason=reason,
         changes={"pre_archive_state": None, "archived_at": None},
         events=(("workset.restored", {"pre_state": target.value}),),
     )
@@ -188,9 +248,17 @@ def delete(
     if ws.lease_live:
         raise GuardFailed("a lease is still held on this workset", code="LEASE_HELD")
     return apply_transition(
-        ws, "delete", to_state=S.DELETED, actor=actor, now=now, reason=reason,
-        changes={"deleted_at": now, "hard_delete": hard,
-                 "pre_archive_state": ws.pre_archive_state or ws.state},
+        ws,
+        "delete",
+        to_state=S.DELETED,
+        actor=actor,
+        now=now,
+        reason=reason,
+        changes={
+            "deleted_at": now,
+            "hard_delete": hard,
+            "pre_archive_state": ws.pre_archive_state or ws.state,
+        },
         events=(("workset.deleted", {"hard": hard, "pre_state": ws.state.value}),),
     )
 
@@ -200,7 +268,12 @@ def undelete(ws: Workset, *, actor: Actor, now: datetime, reason: str | None) ->
     if ws.deleted_at is None or ws.deleted_at + UNDELETE_WINDOW <= now:
         raise GuardFailed("the undelete window has closed", code="UNDELETE_WINDOW_CLOSED")
     return apply_transition(
-        ws, "undelete", to_state=S.ARCHIVED, actor=actor, now=now, reason=text,
+        ws,
+        "undelete",
+        to_state=S.ARCHIVED,
+        actor=actor,
+        now=now,
+        reason=text,
         changes={"deleted_at": None, "hard_delete": False, "archived_at": now},
         events=(("workset.undeleted", {"reason": text}),),
     )
@@ -211,8 +284,17 @@ def park(
 ) -> Transition:
     """T29: a claim-time check failed (inputs changed, bound cluster unavailable too long)."""
     return apply_transition(
-        ws, "park", to_state=S.ERROR, actor=actor, now=now, reason=message,
-        changes={"last_error_code": code, "last_error_owner": owner,
-                 "last_error_message": message[:1024], "next_attempt_at": None},
+        ws,
+        "park",
+        to_state=S.ERROR,
+        actor=actor,
+        now=now,
+        reason=message,
+        changes={
+            "last_error_code": code,
+            "last_error_owner": owner,
+            "last_error_message": message[:1024],
+            "next_attempt_at": None,
+        },
         events=(("workset.parked", {"code": code, "owner": owner, "reason": message}),),
     )

@@ -48,9 +48,7 @@ class BudgetOutcome(StrEnum):
     REJECT = "reject"
 
 
-def submission_state(
-    *, approval_required: bool, budget: BudgetOutcome
-) -> WorksetState:
+def submission_state(*, approval_required: bool, budget: BudgetOutcome) -> WorksetState:
     """T1–T3 (and the T4 clone variant): where a new workset starts."""
     if budget is BudgetOutcome.REJECT:
         raise BudgetExhausted("the customer's budget is exhausted; new work is refused")
@@ -59,21 +57,33 @@ def submission_state(
     return WorksetState.ON_HOLD if budget is BudgetOutcome.HOLD else WorksetState.READY
 
 
-def created(ws: Workset, *, event: str, actor: Actor, now: datetime, payload: dict[str, object]
-            ) -> Transition:
+def created(
+    ws: Workset, *, event: str, actor: Actor, now: datetime, payload: dict[str, object]
+) -> Transition:
     """The create-only write of a new aggregate with its first history entry."""
     entry = HistoryEntry(
-        seq=1, at=now, actor=actor, event=event, from_state=None, to_state=ws.state,
-        version_after=ws.version, details=MappingProxyType({"origin": ws.origin.value}),
+        seq=1,
+        at=now,
+        actor=actor,
+        event=event,
+        from_state=None,
+        to_state=ws.state,
+        version_after=ws.version,
+        details=MappingProxyType({"origin": ws.origin.value}),
     )
     specs: tuple[tuple[str, MappingProxyType[str, object]], ...] = (
         ("workset.submitted", MappingProxyType(payload)),
     )
     if ws.retried_from:
-        specs += (("workset.cloned_for_retry", MappingProxyType(
-            {"original_id": ws.retried_from, "clone_id": ws.workset_id})),)
-    return Transition(workset=ws, history=entry, events=build_events(ws, actor, now, specs),
-                      expected_version=None)
+        specs += (
+            (
+                "workset.cloned_for_retry",
+                MappingProxyType({"original_id": ws.retried_from, "clone_id": ws.workset_id}),
+            ),
+        )
+    return Transition(
+        workset=ws, history=entry, events=build_events(ws, actor, now, specs), expected_version=None
+    )
 
 
 def retry_name(original_name: str, now: datetime) -> str:
@@ -100,33 +110,60 @@ def clone_for_retry(
 
     ``replacements`` carries the overridden fields (manifest, priority, cluster_affinity,
     options); ``overrides`` records each as a before/after diff."""
-    source_state = original.pre_archive_state if original.state is WorksetState.ARCHIVED \
-        else original.state
+    source_state = (
+        original.pre_archive_state if original.state is WorksetState.ARCHIVED else original.state
+    )
     if source_state not in CLONEABLE:
         raise GuardFailed(
             f"only worksets in error, failed, canceled or complete can be retried "
-            f"(this one is {original.state.value})", code="NOT_RETRYABLE",
+            f"(this one is {original.state.value})",
+            code="NOT_RETRYABLE",
         )
     name = retry_name(original.name, now)
     workset_id = new_workset_id(name, id_suffix)
     clone = Workset(
-        workset_id=workset_id, name=name, customer_id=original.customer_id,
-        owner_user_id=requester.id, created_by_email=requester_email,
-        origin=Origin.RETRY_CLONE, retried_from=original.workset_id, retry_reason=reason,
-        retry_overrides=overrides, created_at=now, submitted_at=now, updated_at=now,
+        workset_id=workset_id,
+        name=name,
+        customer_id=original.customer_id,
+        owner_user_id=requester.id,
+        created_by_email=requester_email,
+        origin=Origin.RETRY_CLONE,
+        retried_from=original.workset_id,
+        retry_reason=reason,
+        retry_overrides=overrides,
+        created_at=now,
+        submitted_at=now,
+        updated_at=now,
         ready_since=now if state is WorksetState.READY else None,
-        pipeline_type=original.pipeline_type, pipeline_version=original.pipeline_version,
-        reference_genome=original.reference_genome, genome_build=original.genome_build,
-        workset_type=original.workset_type, priority=original.priority,
-        options=original.options, manifest=original.manifest, bucket=original.bucket,
-        prefix=f"worksets/{workset_id}/", bucket_region=original.bucket_region,
-        cluster_affinity=original.cluster_affinity, state=state,
+        pipeline_type=original.pipeline_type,
+        pipeline_version=original.pipeline_version,
+        reference_genome=original.reference_genome,
+        genome_build=original.genome_build,
+        workset_type=original.workset_type,
+        priority=original.priority,
+        options=original.options,
+        manifest=original.manifest,
+        bucket=original.bucket,
+        prefix=f"worksets/{workset_id}/",
+        bucket_region=original.bucket_region,
+        cluster_affinity=original.cluster_affinity,
+        state=state,
         max_attempts=original.max_attempts,
-        approved_quote_id=original.approved_quote_id, approved_by=original.approved_by,
-        approved_at=original.approved_at, cost_cap=original.cost_cap,
+        approved_quote_id=original.approved_quote_id,
+        approved_by=original.approved_by,
+        approved_at=original.approved_at,
+        cost_cap=original.cost_cap,
     )
     clone = replace(clone, **replacements)  # type: ignore[arg-type]
-    return created(clone, event="clone_retry", actor=requester, now=now, payload={
-        "name": clone.name, "pipeline_type": clone.pipeline_type.value,
-        "origin": clone.origin.value, "retried_from": original.workset_id,
-    })
+    return created(
+        clone,
+        event="clone_retry",
+        actor=requester,
+        now=now,
+        payload={
+            "name": clone.name,
+            "pipeline_type": clone.pipeline_type.value,
+            "origin": clone.origin.value,
+            "retried_from": original.workset_id,
+        },
+    )

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 from ursa.domain.creation import ApprovalPolicy
 from ursa.domain.principals import ROLE_RANK, ActorKind, Principal, Role, Scope
 
-TOKEN_PREFIX = "urs_"
+TOKEN_PREFIX = "urs_"  # noqa: S105  (a prefix, not a secret)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -26,7 +26,7 @@ class Customer:
     max_concurrent_worksets: int = 5
     max_storage_gb: int = 10_000
     credit_limit: Decimal | None = None
-    approval: ApprovalPolicy = ApprovalPolicy()
+    approval: ApprovalPolicy = field(default_factory=ApprovalPolicy)
     created_at: datetime
     version: int = 1
 
@@ -42,8 +42,9 @@ class User:
     created_at: datetime
 
     def principal(self) -> Principal:
-        return Principal(user_id=self.user_id, email=self.email, role=self.role,
-                         customer_id=self.customer_id)
+        return Principal(
+            user_id=self.user_id, email=self.email, role=self.role, customer_id=self.customer_id
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,6 +76,12 @@ def hash_token(secret: str) -> str:
 def token_principal(token: ApiToken, user: User) -> Principal:
     """A token carries a role no higher than its creator's; scopes narrow, never widen."""
     role = token.role if ROLE_RANK[token.role] <= ROLE_RANK[user.role] else user.role
-    return Principal(user_id=user.user_id, email=user.email, role=role,
-                     customer_id=user.customer_id, kind=ActorKind.API_TOKEN,
-                     scopes=token.scopes, token_id=token.token_id)
+    return Principal(
+        user_id=user.user_id,
+        email=user.email,
+        role=role,
+        customer_id=user.customer_id,
+        kind=ActorKind.API_TOKEN,
+        scopes=token.scopes,
+        token_id=token.token_id,
+    )

@@ -10,7 +10,6 @@ from typing import TypeVar
 
 from ursa.domain.errors import InvalidInput
 
-
 E = TypeVar("E", bound=StrEnum)
 
 
@@ -44,8 +43,14 @@ class WorksetState(StrEnum):
 
 
 TERMINAL_STATES = frozenset(
-    {WorksetState.FAILED, WorksetState.COMPLETE, WorksetState.CANCELED, WorksetState.IGNORED,
-     WorksetState.ARCHIVED, WorksetState.DELETED}
+    {
+        WorksetState.FAILED,
+        WorksetState.COMPLETE,
+        WorksetState.CANCELED,
+        WorksetState.IGNORED,
+        WorksetState.ARCHIVED,
+        WorksetState.DELETED,
+    }
 )
 ACTIVE_STATES = frozenset({WorksetState.READY, WorksetState.IN_PROGRESS, WorksetState.RETRYING})
 
@@ -64,7 +69,9 @@ class ProgressStep(StrEnum):
     CANCELING = "canceling"
 
 
-STEP_ORDER: tuple[ProgressStep, ...] = tuple(s for s in ProgressStep if s is not ProgressStep.CANCELING)
+STEP_ORDER: tuple[ProgressStep, ...] = tuple(
+    s for s in ProgressStep if s is not ProgressStep.CANCELING
+)
 
 
 class Priority(StrEnum):

@@ -87,8 +87,9 @@ def _lanes(rows: Sequence[ManifestRow]) -> list[Issue]:
         if len(members) < 2:
             continue
         first_row_of_lane: dict[int, ManifestRow] = {}
+        rows_listed = ", ".join(str(m.row) for m in members[:10])
+        rows_listed += ", …" if len(members) > 10 else ""
         for r in members:
-            rows_listed = ", ".join(str(m.row) for m in members)
             if r.lane == 0:
                 issues.append(
                     _issue(
@@ -121,11 +122,13 @@ def _samples(rows: Sequence[ManifestRow]) -> list[Issue]:
     """SAMPLE_ATTR_CONFLICT per differing field, and one DUPLICATE_SAMPLE per later row that
     can be neither another lane of the unit nor another unit of the same sample."""
     issues: list[Issue] = []
-    earlier: dict[str, list[ManifestRow]] = {}
+    first_of_sample: dict[str, ManifestRow] = {}
+    first_of_unit: dict[UnitKey, ManifestRow] = {}
+    zero_of_unit: dict[UnitKey, ManifestRow] = {}
     for r in rows:
-        before = earlier.setdefault(r.sample_id, [])
-        if before:
-            first = before[0]
+        first = first_of_sample.setdefault(r.sample_id, r)
+        unit_first = first_of_unit.setdefault(r.unit_key, r)
+        if first is not r:
             conflicts = [col for col, get in SAMPLE_FIELDS if get(r) != get(first)]
             for col, get in SAMPLE_FIELDS:
                 if col in conflicts:
@@ -139,15 +142,13 @@ def _samples(rows: Sequence[ManifestRow]) -> list[Issue]:
                             "sample-level fields must agree on every row",
                         )
                     )
-            zero = [e for e in before if e.unit_key == r.unit_key and 0 in (e.lane, r.lane)]
-            if conflicts or zero:
-                if conflicts:
-                    why = f"its {', '.join(conflicts)} differ"
-                else:
-                    why = (
-                        f"it shares the unit of row {zero[0].row} and LANE 0 marks a "
-                        "single-row unit"
-                    )
+            zero = zero_of_unit.get(r.unit_key) or (
+                unit_first if r.lane == 0 and unit_first is not r else None
+            )
+            why = f"its {', '.join(conflicts)} differ" if conflicts else None
+            if why is None and zero is not None:
+                why = f"it shares the unit of row {zero.row} and LANE 0 marks a single-row unit"
+            if why is not None:
                 issues.append(
                     _issue(
                         r.row,
@@ -158,7 +159,8 @@ def _samples(rows: Sequence[ManifestRow]) -> list[Issue]:
                         f"unit nor a consistent second unit: {why}",
                     )
                 )
-        before.append(r)
+        if r.lane == 0:
+            zero_of_unit.setdefault(r.unit_key, r)
     return issues
 
 

@@ -59,8 +59,10 @@ BOM = b"\xef\xbb\xbf"
 
 
 def _issue(row: int | None, column: str, code: str, text: str) -> Issue:
-    where = f"row {row}, column {column}" if column else f"row {row}"
-    return Issue(field=column, code=code, row=row, message=f"{where}: {text}")
+    where = ", ".join(
+        part for part in (f"row {row}" if row else "", f"column {column}" if column else "") if part
+    )
+    return Issue(field=column, code=code, row=row, message=f"{where}: {text}" if where else text)
 
 
 def _raise(issues: list[Issue]) -> NoReturn:

@@ -9,10 +9,10 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0")
 
 
-def usd(value: Decimal | int | str) -> Decimal:
+def usd(value: object) -> Decimal:
     """Parse an amount (never a float) and quantize it to internal precision."""
-    if isinstance(value, float):  # type: ignore[unreachable]
-        raise TypeError("money is never a float")
+    if isinstance(value, float) or not isinstance(value, Decimal | int | str):
+        raise TypeError(f"money is never a float or {type(value).__name__}")
     try:
         amount = Decimal(value)
     except InvalidOperation as exc:

@@ -17,7 +17,7 @@ ROLE_RANK: dict[Role, int] = {Role.CUSTOMER_USER: 0, Role.CUSTOMER_ADMIN: 1, Rol
 
 class ActorKind(StrEnum):
     USER = "user"
-    API_TOKEN = "api_token"
+    API_TOKEN = "api_token"  # noqa: S105  (an actor kind)
     SYSTEM = "system"
 
 

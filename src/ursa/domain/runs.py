@@ -52,20 +52,44 @@ def claim(ws: Workset, *, actor: Actor, owner: str, now: datetime) -> Transition
     start = ws.resume_from or ProgressStep.STAGING
     token = ws.lease_token + 1
     return apply_transition(
-        ws, "claim", to_state=S.IN_PROGRESS, actor=actor, now=now,
+        ws,
+        "claim",
+        to_state=S.IN_PROGRESS,
+        actor=actor,
+        now=now,
         changes={
-            "lease_owner": owner, "lease_token": token, "lease_acquired_at": now,
-            "lease_expires_at": now + LEASE_DURATION, "heartbeat_at": now,
-            "attempts": attempt, "current_run_id": run, "last_attempt_at": now,
-            "progress_step": start, "progress_message": "", "progress_pct": None,
-            "next_attempt_at": None, "wait_reason": None,
+            "lease_owner": owner,
+            "lease_token": token,
+            "lease_acquired_at": now,
+            "lease_expires_at": now + LEASE_DURATION,
+            "heartbeat_at": now,
+            "attempts": attempt,
+            "current_run_id": run,
+            "last_attempt_at": now,
+            "progress_step": start,
+            "progress_message": "",
+            "progress_pct": None,
+            "next_attempt_at": None,
+            "wait_reason": None,
         },
-        events=(("workset.claimed", {"run_id": run, "attempt": attempt, "lease_owner": owner,
-                                     "lease_token": token, "resume_from": start.value}),),
+        events=(
+            (
+                "workset.claimed",
+                {
+                    "run_id": run,
+                    "attempt": attempt,
+                    "lease_owner": owner,
+                    "lease_token": token,
+                    "resume_from": start.value,
+                },
+            ),
+        ),
     )
 
 
-def takeover(ws: Workset, *, actor: Actor, owner: str, seen_token: int, now: datetime) -> Transition:
+def takeover(
+    ws: Workset, *, actor: Actor, owner: str, seen_token: int, now: datetime
+) -> Transition:
     """T13: resume a run whose holder died; attempts do not change."""
     if ws.lease_token != seen_token:
         raise GuardFailed("the lease changed since it was read", code="LEASE_CHANGED")
@@ -74,20 +98,38 @@ def takeover(ws: Workset, *, actor: Actor, owner: str, seen_token: int, now: dat
         raise GuardFailed("the lease has not expired", code="LEASE_HELD")
     token = ws.lease_token + 1
     return apply_transition(
-        ws, "takeover", to_state=S.IN_PROGRESS, actor=actor, now=now,
-        changes={"lease_owner": owner, "lease_token": token, "lease_acquired_at": now,
-                 "lease_expires_at": now + LEASE_DURATION, "heartbeat_at": now,
-                 "takeovers": ws.takeovers + 1},
-        events=(("lease.taken_over", {"old_owner": ws.lease_owner or "", "new_owner": owner,
-                                      "token": token}),),
+        ws,
+        "takeover",
+        to_state=S.IN_PROGRESS,
+        actor=actor,
+        now=now,
+        changes={
+            "lease_owner": owner,
+            "lease_token": token,
+            "lease_acquired_at": now,
+            "lease_expires_at": now + LEASE_DURATION,
+            "heartbeat_at": now,
+            "takeovers": ws.takeovers + 1,
+        },
+        events=(
+            (
+                "lease.taken_over",
+                {"old_owner": ws.lease_owner or "", "new_owner": owner, "token": token},
+            ),
+        ),
     )
 
 
 def heartbeat(ws: Workset, *, token: int, now: datetime) -> Workset:
     """Extend the lease. Not a table row, so no history; the caller reads cancel_pending."""
     _fence(ws, token)
-    return replace(ws, lease_expires_at=now + LEASE_DURATION, heartbeat_at=now,
-                   version=ws.version + 1, updated_at=now)
+    return replace(
+        ws,
+        lease_expires_at=now + LEASE_DURATION,
+        heartbeat_at=now,
+        version=ws.version + 1,
+        updated_at=now,
+    )
 
 
 def next_step(step: ProgressStep | None) -> ProgressStep:
@@ -100,23 +142,42 @@ def next_step(step: ProgressStep | None) -> ProgressStep:
 
 
 def advance(
-    ws: Workset, *, actor: Actor, token: int, step: ProgressStep, now: datetime,
-    message: str = "", pct: int | None = None,
+    ws: Workset,
+    *,
+    actor: Actor,
+    token: int,
+    step: ProgressStep,
+    now: datetime,
+    message: str = "",
+    pct: int | None = None,
 ) -> Transition:
     """T14: move to the allowed successor step."""
     _fence(ws, token)
     if ws.progress_step is ProgressStep.CANCELING:
         raise GuardFailed("the run is being canceled", code="CANCEL_PENDING")
     if step is not next_step(ws.progress_step):
+        current = ws.progress_step.value if ws.progress_step else "start"
         raise GuardFailed(
-            f"{step.value} does not follow {ws.progress_step.value if ws.progress_step else 'start'}",
+            f"{step.value} does not follow {current}",
             code="STEP_OUT_OF_ORDER",
         )
     return apply_transition(
-        ws, "advance", to_state=S.IN_PROGRESS, actor=actor, now=now,
+        ws,
+        "advance",
+        to_state=S.IN_PROGRESS,
+        actor=actor,
+        now=now,
         changes={"progress_step": step, "progress_message": message[:200], "progress_pct": pct},
-        events=(("workset.step_changed", {"from_step": ws.progress_step.value if ws.progress_step
-                                          else "", "to_step": step.value, "message": message}),),
+        events=(
+            (
+                "workset.step_changed",
+                {
+                    "from_step": ws.progress_step.value if ws.progress_step else "",
+                    "to_step": step.value,
+                    "message": message,
+                },
+            ),
+        ),
     )
 
 
@@ -125,9 +186,16 @@ def request_cancel(ws: Workset, *, actor: Actor, now: datetime) -> Transition:
     if ws.cancel_pending:
         raise GuardFailed("a cancel is already pending", code="CANCEL_PENDING")
     return apply_transition(
-        ws, "request_cancel", to_state=S.IN_PROGRESS, actor=actor, now=now,
-        changes={"cancel_requested_at": now, "cancel_requested_by": actor.id,
-                 "progress_step": ProgressStep.CANCELING},
+        ws,
+        "request_cancel",
+        to_state=S.IN_PROGRESS,
+        actor=actor,
+        now=now,
+        changes={
+            "cancel_requested_at": now,
+            "cancel_requested_by": actor.id,
+            "progress_step": ProgressStep.CANCELING,
+        },
         events=(("workset.cancel_requested", {"requested_by": actor.id}),),
     )
 
@@ -139,18 +207,32 @@ def cancel_confirmed(
     _fence(ws, token)
     if evidence.jobs_remaining != 0 or not evidence.tmux_gone:
         raise GuardFailed("jobs or the tmux session are still alive", code="STOP_UNVERIFIED")
-    payload = {"jobs_found": evidence.jobs_found, "jobs_cancelled": evidence.jobs_cancelled,
-               "jobs_remaining": 0}
+    payload = {
+        "jobs_found": evidence.jobs_found,
+        "jobs_cancelled": evidence.jobs_cancelled,
+        "jobs_remaining": 0,
+    }
     return apply_transition(
-        ws, "cancel_confirmed", to_state=S.CANCELED, actor=actor, now=now,
-        changes=dict(_RELEASED), details={k: str(v) for k, v in payload.items()},
+        ws,
+        "cancel_confirmed",
+        to_state=S.CANCELED,
+        actor=actor,
+        now=now,
+        changes=dict(_RELEASED),
+        details={k: str(v) for k, v in payload.items()},
         events=(("workset.canceled", payload),),
     )
 
 
 def complete(
-    ws: Workset, *, actor: Actor, token: int, now: datetime,
-    samples_ok: bool, export_complete: bool, costs_posted: bool,
+    ws: Workset,
+    *,
+    actor: Actor,
+    token: int,
+    now: datetime,
+    samples_ok: bool,
+    export_complete: bool,
+    costs_posted: bool,
 ) -> Transition:
     """T15: every guard is a fact the engine established and the service passes in."""
     _fence(ws, token)
@@ -164,36 +246,76 @@ def complete(
         if not ok:
             raise GuardFailed(text, code=code)
     return apply_transition(
-        ws, "complete", to_state=S.COMPLETE, actor=actor, now=now,
+        ws,
+        "complete",
+        to_state=S.COMPLETE,
+        actor=actor,
+        now=now,
         changes={**_RELEASED, "completed_at": now, "progress_pct": 100},
         events=(("workset.completed", {"cost_actual": str(ws.cost_actual or 0)}),),
     )
 
 
 def fail(
-    ws: Workset, *, actor: Actor, token: int, now: datetime, decision: RetryAt | Park | Dead,
-    code: str, category: str, owner: str, message: str,
+    ws: Workset,
+    *,
+    actor: Actor,
+    token: int,
+    now: datetime,
+    decision: RetryAt | Park | Dead,
+    code: str,
+    category: str,
+    owner: str,
+    message: str,
 ) -> Transition:
     """T16: the target state comes from ``decide_retry``."""
     _fence(ws, token)
-    common = {**_RELEASED, "last_error_code": code, "last_error_category": category,
-              "last_error_owner": owner, "last_error_message": message[:1024],
-              "failed_step": ws.progress_step, "first_failed_at": ws.first_failed_at or now}
+    common = {
+        **_RELEASED,
+        "last_error_code": code,
+        "last_error_category": category,
+        "last_error_owner": owner,
+        "last_error_message": message[:1024],
+        "failed_step": ws.progress_step,
+        "first_failed_at": ws.first_failed_at or now,
+    }
     diagnosis = {"code": code, "category": category, "owner": owner}
     if isinstance(decision, RetryAt):
         return apply_transition(
-            ws, "fail", to_state=S.RETRYING, actor=actor, now=now, reason=message[:500],
-            changes={**common, "next_attempt_at": decision.next_attempt_at,
-                     "resume_from": decision.resume_from},
-            events=(("workset.attempt_failed", diagnosis),
-                    ("workset.retry_scheduled", {"next_attempt_at": decision.next_attempt_at
-                                                 .isoformat(), "remedy": decision.remedy.value})),
+            ws,
+            "fail",
+            to_state=S.RETRYING,
+            actor=actor,
+            now=now,
+            reason=message[:500],
+            changes={
+                **common,
+                "next_attempt_at": decision.next_attempt_at,
+                "resume_from": decision.resume_from,
+            },
+            events=(
+                ("workset.attempt_failed", diagnosis),
+                (
+                    "workset.retry_scheduled",
+                    {
+                        "next_attempt_at": decision.next_attempt_at.isoformat(),
+                        "remedy": decision.remedy.value,
+                    },
+                ),
+            ),
         )
     to_state = S.ERROR if isinstance(decision, Park) else S.FAILED
     kind = "workset.parked" if isinstance(decision, Park) else "workset.dead"
     return apply_transition(
-        ws, "fail", to_state=to_state, actor=actor, now=now, reason=decision.reason,
+        ws,
+        "fail",
+        to_state=to_state,
+        actor=actor,
+        now=now,
+        reason=decision.reason,
         changes={**common, "next_attempt_at": None, "resume_from": ws.progress_step},
-        events=(("workset.attempt_failed", diagnosis),
-                (kind, {"code": code, "reason": decision.reason, "attempts": ws.attempts})),
+        events=(
+            ("workset.attempt_failed", diagnosis),
+            (kind, {"code": code, "reason": decision.reason, "attempts": ws.attempts}),
+        ),
     )

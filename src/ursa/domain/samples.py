@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
 
-from ursa.domain.enums import SampleState as SS
+from ursa.domain.enums import SampleState
 from ursa.domain.errors import IllegalTransition, InvalidInput
 
 
@@ -16,7 +16,7 @@ from ursa.domain.errors import IllegalTransition, InvalidInput
 class SampleAttempt:
     run_id: str
     attempt: int
-    state: SS
+    state: SampleState
     started_at: datetime
     ended_at: datetime | None = None
     failure_code: str | None = None
@@ -38,7 +38,7 @@ class Sample:
     n_y: int | None = None
     unit_count: int = 1
     input_bytes: int = 0
-    state: SS = SS.PENDING
+    state: SampleState = SampleState.PENDING
     attempts: tuple[SampleAttempt, ...] = ()
     skip_reason: str | None = None
     failure_code: str | None = None
@@ -47,24 +47,28 @@ class Sample:
 
 
 # event -> (from states, to state), §3.2
-SAMPLE_TABLE: Mapping[str, tuple[frozenset[SS], SS]] = MappingProxyType(
+SAMPLE_TABLE: Mapping[str, tuple[frozenset[SampleState], SampleState]] = MappingProxyType(
     {
-        "run_started": (frozenset({SS.PENDING}), SS.STAGING),
-        "staged": (frozenset({SS.STAGING}), SS.RUNNING),
-        "stage_failed": (frozenset({SS.STAGING}), SS.FAILED),
-        "outputs_verified": (frozenset({SS.RUNNING}), SS.SUCCEEDED),
-        "sample_failed": (frozenset({SS.RUNNING}), SS.FAILED),
-        "requeue": (frozenset({SS.FAILED}), SS.PENDING),
-        "skip": (frozenset({SS.PENDING, SS.FAILED}), SS.SKIPPED),
-        "unskip": (frozenset({SS.SKIPPED}), SS.PENDING),
-        "run_aborted": (frozenset({SS.STAGING, SS.RUNNING}), SS.PENDING),
-        "workset_canceled": (frozenset({SS.PENDING, SS.STAGING, SS.RUNNING}), SS.CANCELED),
+        "run_started": (frozenset({SampleState.PENDING}), SampleState.STAGING),
+        "staged": (frozenset({SampleState.STAGING}), SampleState.RUNNING),
+        "stage_failed": (frozenset({SampleState.STAGING}), SampleState.FAILED),
+        "outputs_verified": (frozenset({SampleState.RUNNING}), SampleState.SUCCEEDED),
+        "sample_failed": (frozenset({SampleState.RUNNING}), SampleState.FAILED),
+        "requeue": (frozenset({SampleState.FAILED}), SampleState.PENDING),
+        "skip": (frozenset({SampleState.PENDING, SampleState.FAILED}), SampleState.SKIPPED),
+        "unskip": (frozenset({SampleState.SKIPPED}), SampleState.PENDING),
+        "run_aborted": (frozenset({SampleState.STAGING, SampleState.RUNNING}), SampleState.PENDING),
+        "workset_canceled": (
+            frozenset({SampleState.PENDING, SampleState.STAGING, SampleState.RUNNING}),
+            SampleState.CANCELED,
+        ),
     }
 )
 
 
-def apply_sample(sample: Sample, event: str, *, reason: str | None = None,
-                 failure_code: str | None = None) -> Sample:
+def apply_sample(
+    sample: Sample, event: str, *, reason: str | None = None, failure_code: str | None = None
+) -> Sample:
     try:
         sources, target = SAMPLE_TABLE[event]
     except KeyError:
@@ -78,27 +82,32 @@ def apply_sample(sample: Sample, event: str, *, reason: str | None = None,
     return replace(
         sample,
         state=target,
-        skip_reason=reason if event == "skip" else (None if event == "unskip" else sample.skip_reason),
-        failure_code=failure_code if target is SS.FAILED else sample.failure_code,
+        skip_reason=reason
+        if event == "skip"
+        else (None if event == "unskip" else sample.skip_reason),
+        failure_code=failure_code if target is SampleState.FAILED else sample.failure_code,
     )
 
 
 def retry_scope(samples: tuple[Sample, ...]) -> tuple[str, ...]:
     """§3.3: a retry covers failed and pending samples only."""
-    return tuple(s.sample_id for s in samples if s.state in (SS.FAILED, SS.PENDING))
+    return tuple(
+        s.sample_id for s in samples if s.state in (SampleState.FAILED, SampleState.PENDING)
+    )
 
 
 def mark_succeeded_as_skipped(samples: tuple[Sample, ...], original_id: str) -> tuple[Sample, ...]:
     """For a clone with only_failed=True: succeeded samples become skipped (§3.5)."""
     return tuple(
-        replace(s, state=SS.SKIPPED, skip_reason=f"succeeded in {original_id}")
-        if s.state is SS.SUCCEEDED else s
+        replace(s, state=SampleState.SKIPPED, skip_reason=f"succeeded in {original_id}")
+        if s.state is SampleState.SUCCEEDED
+        else s
         for s in samples
     )
 
 
 def outcome_all_succeeded(samples: tuple[Sample, ...]) -> bool:
     """A workset is complete only when every non-skipped sample succeeded (§3.3)."""
-    return all(s.state in (SS.SUCCEEDED, SS.SKIPPED) for s in samples) and any(
-        s.state is SS.SUCCEEDED for s in samples
+    return all(s.state in (SampleState.SUCCEEDED, SampleState.SKIPPED) for s in samples) and any(
+        s.state is SampleState.SUCCEEDED for s in samples
     )

@@ -38,8 +38,16 @@ class Action(StrEnum):
 
 # Actions a customer_user may take on their own worksets (§1 role table).
 _OWNER_ACTIONS = frozenset(
-    {Action.VIEW, Action.SUBMIT, Action.CANCEL, Action.CLONE_RETRY, Action.ARCHIVE,
-     Action.RESTORE, Action.DELETE, Action.APPROVE}
+    {
+        Action.VIEW,
+        Action.SUBMIT,
+        Action.CANCEL,
+        Action.CLONE_RETRY,
+        Action.ARCHIVE,
+        Action.RESTORE,
+        Action.DELETE,
+        Action.APPROVE,
+    }
 )
 _CUSTOMER_ADMIN_ACTIONS = _OWNER_ACTIONS | {Action.HARD_DELETE, Action.IGNORE, Action.GIVE_UP}
 _READ_ACTIONS = frozenset({Action.VIEW})
@@ -56,15 +64,19 @@ def can_see(principal: Principal, entity: Owned) -> bool:
 
 def require_scope(principal: Principal, action: Action) -> None:
     needed = (
-        Scope.READ if action in _READ_ACTIONS
-        else Scope.ADMIN if action in _ADMIN_SCOPE_ACTIONS
+        Scope.READ
+        if action in _READ_ACTIONS
+        else Scope.ADMIN
+        if action in _ADMIN_SCOPE_ACTIONS
         else Scope.WRITE
     )
     if needed not in principal.scopes:
         raise Forbidden(f"this credential lacks the '{needed}' scope", code="SCOPE_MISSING")
 
 
-def authorize(principal: Principal, entity: Owned, action: Action, *, what: str = "workset") -> None:
+def authorize(
+    principal: Principal, entity: Owned, action: Action, *, what: str = "workset"
+) -> None:
     """Raise NotFound when the entity is invisible, Forbidden when the role lacks the action."""
     if not can_see(principal, entity):
         raise NotFound(f"{what} not found")

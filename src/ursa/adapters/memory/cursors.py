@@ -33,4 +33,6 @@ class CursorCodec:
                 raise ValueError("shape")
             return position
         except ValueError:
-            raise InvalidInput.single("cursor", "BAD_CURSOR", "the page cursor is not valid") from None
+            raise InvalidInput.single(
+                "cursor", "BAD_CURSOR", "the page cursor is not valid"
+            ) from None

@@ -37,8 +37,9 @@ class InMemoryCustomerDirectory:
         return self._users[user_id]
 
     async def list_users(self, customer_id: str | None = None) -> tuple[User, ...]:
-        users = (u for u in self._users.values()
-                 if customer_id is None or u.customer_id == customer_id)
+        users = (
+            u for u in self._users.values() if customer_id is None or u.customer_id == customer_id
+        )
         return tuple(sorted(users, key=lambda u: u.email))
 
     async def put_user(self, user: User) -> None:

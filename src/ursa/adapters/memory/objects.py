@@ -27,10 +27,13 @@ class InMemoryObjectStore:
 
     def seed_object(self, bucket: str, key: str, size: int) -> ObjectFacts:
         """A placeholder with a nominal size (demo FASTQs are tens of GiB; no bytes kept)."""
-        facts = ObjectFacts(bucket=bucket, key=key, size=size,
-                            etag=hashlib.md5(f"{key}:{size}".encode(),
-                                             usedforsecurity=False).hexdigest(),
-                            region=self._region)
+        facts = ObjectFacts(
+            bucket=bucket,
+            key=key,
+            size=size,
+            etag=hashlib.md5(f"{key}:{size}".encode(), usedforsecurity=False).hexdigest(),
+            region=self._region,
+        )
         self._buckets.setdefault(bucket, {})[key] = _Stored(b"", facts, {})
         return facts
 
@@ -40,14 +43,25 @@ class InMemoryObjectStore:
         except KeyError:
             raise NotFound(f"bucket {bucket} does not exist") from None
 
-    async def put(self, bucket: str, key: str, body: bytes, *, if_none_match: bool = False,
-                  metadata: dict[str, str] | None = None) -> ObjectFacts:
+    async def put(
+        self,
+        bucket: str,
+        key: str,
+        body: bytes,
+        *,
+        if_none_match: bool = False,
+        metadata: dict[str, str] | None = None,
+    ) -> ObjectFacts:
         objects = self._bucket(bucket)
         if if_none_match and key in objects:
             raise Conflict(f"s3://{bucket}/{key} already exists")
-        facts = ObjectFacts(bucket=bucket, key=key, size=len(body),
-                            etag=hashlib.md5(body, usedforsecurity=False).hexdigest(),
-                            region=self._region)
+        facts = ObjectFacts(
+            bucket=bucket,
+            key=key,
+            size=len(body),
+            etag=hashlib.md5(body, usedforsecurity=False).hexdigest(),
+            region=self._region,
+        )
         objects[key] = _Stored(body, facts, dict(metadata or {}))
         return facts
 
@@ -64,14 +78,20 @@ class InMemoryObjectStore:
     async def delete(self, bucket: str, key: str) -> None:
         self._bucket(bucket).pop(key, None)
 
-    async def list(self, bucket: str, prefix: str, *, limit: int = 1000,
-                   cursor: str | None = None) -> Page[ObjectFacts]:
-        keys = sorted(k for k in self._bucket(bucket) if k.startswith(prefix)
-                      and (cursor is None or k > cursor))
+    async def list(
+        self, bucket: str, prefix: str, *, limit: int = 1000, cursor: str | None = None
+    ) -> Page[ObjectFacts]:
+        keys = sorted(
+            k
+            for k in self._bucket(bucket)
+            if k.startswith(prefix) and (cursor is None or k > cursor)
+        )
         page = keys[:limit]
         more = len(keys) > limit
-        return Page(items=tuple(self._buckets[bucket][k].facts for k in page),
-                    next_cursor=page[-1] if more and page else None)
+        return Page(
+            items=tuple(self._buckets[bucket][k].facts for k in page),
+            next_cursor=page[-1] if more and page else None,
+        )
 
     async def presign_get(self, bucket: str, key: str, *, expires_s: int = 900) -> str:
         if key not in self._bucket(bucket):

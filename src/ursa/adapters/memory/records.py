@@ -25,8 +25,9 @@ class InMemoryIdempotencyStore:
         record = self._records.get((scope, key))
         if record is None:
             raise NotFound("idempotency record not found")
-        self._records[(scope, key)] = replace(record, status="done", result_id=result_id,
-                                              result_status=result_status)
+        self._records[(scope, key)] = replace(
+            record, status="done", result_id=result_id, result_status=result_status
+        )
 
     async def abandon(self, scope: str, key: str) -> None:
         self._records.pop((scope, key), None)

@@ -35,11 +35,31 @@ def _manifest(ws: SeedWorkset, bucket: str, objects: InMemoryObjectStore) -> byt
         for key in keys:
             objects.seed_object(bucket, key, ws.gib_per_sample * GIB // 2 + index * 7919)
         sex = ("2", "0") if index % 2 else ("1", "1")
-        lines.append("\t".join([
-            "RUN1", sample, "EXP1", "blood", "noampwgs", "ILMN", "NOVASEQX", "0", f"S{index}", "",
-            f"s3://{bucket}/{keys[0]}", f"s3://{bucket}/{keys[1]}", "stage_data",
-            "/fsx/staged_sample_data/", "na", "false", "false", *sex, "",
-        ]))
+        lines.append(
+            "\t".join(
+                [
+                    "RUN1",
+                    sample,
+                    "EXP1",
+                    "blood",
+                    "noampwgs",
+                    "ILMN",
+                    "NOVASEQX",
+                    "0",
+                    f"S{index}",
+                    "",
+                    f"s3://{bucket}/{keys[0]}",
+                    f"s3://{bucket}/{keys[1]}",
+                    "stage_data",
+                    "/fsx/staged_sample_data/",
+                    "na",
+                    "false",
+                    "false",
+                    *sex,
+                    "",
+                ]
+            )
+        )
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -47,20 +67,36 @@ async def seed_demo(ports: Ports, objects: InMemoryObjectStore, now: datetime) -
     """Create the demo world; returns one API token per seeded user (email → secret)."""
     customers: dict[str, Customer] = {}
     for c in CUSTOMERS:
-        policy = ApprovalPolicy(mode=ApprovalMode.ABOVE, threshold=c.approval_above,
-                                self_approval_below=Decimal("50")) if c.approval_above \
+        policy = (
+            ApprovalPolicy(
+                mode=ApprovalMode.ABOVE,
+                threshold=c.approval_above,
+                self_approval_below=Decimal("50"),
+            )
+            if c.approval_above
             else ApprovalPolicy()
-        customer = Customer(customer_id=new_customer_id(c.name, c.suffix), name=c.name,
-                            bucket=c.bucket, approval=policy, created_at=now - timedelta(days=90))
+        )
+        customer = Customer(
+            customer_id=new_customer_id(c.name, c.suffix),
+            name=c.name,
+            bucket=c.bucket,
+            approval=policy,
+            created_at=now - timedelta(days=90),
+        )
         objects.create_bucket(c.bucket)
         await ports.directory.put_customer(customer)
         customers[c.key] = customer
     users: dict[str, User] = {}
     tokens: dict[str, str] = {}
     for u in USERS:
-        user = User(user_id=_user_id(u.email), email=u.email, display_name=u.name,
-                    role=Role(u.role), created_at=now - timedelta(days=60),
-                    customer_id=customers[u.customer].customer_id if u.customer else None)
+        user = User(
+            user_id=_user_id(u.email),
+            email=u.email,
+            display_name=u.name,
+            role=Role(u.role),
+            created_at=now - timedelta(days=60),
+            customer_id=customers[u.customer].customer_id if u.customer else None,
+        )
         await ports.directory.put_user(user)
         users[u.email] = user
         secret, _ = await issue_token(ports, user, name="dev token")
@@ -71,11 +107,19 @@ async def seed_demo(ports: Ports, objects: InMemoryObjectStore, now: datetime) -
         clock = FixedClock(now - timedelta(hours=ws.hours_ago))
         seeding = replace(ports, clock=clock)
         owner: Principal = users[ws.owner].principal()
-        result = await submit_workset(seeding, owner, SubmitRequest(
-            name=ws.name, pipeline_type=ws.pipeline, reference_genome=ReferenceGenome.GRCH38,
-            manifest=_manifest(ws, customer.bucket, objects), priority=ws.priority,
-            workset_type=ws.workset_type, idempotency_key=f"seed-{index:04d}-demo",
-            origin=Origin.PORTAL,
-        ))
+        result = await submit_workset(
+            seeding,
+            owner,
+            SubmitRequest(
+                name=ws.name,
+                pipeline_type=ws.pipeline,
+                reference_genome=ReferenceGenome.GRCH38,
+                manifest=_manifest(ws, customer.bucket, objects),
+                priority=ws.priority,
+                workset_type=ws.workset_type,
+                idempotency_key=f"seed-{index:04d}-demo",
+                origin=Origin.PORTAL,
+            ),
+        )
         await drive_to(seeding, clock, result.workset.workset_id, ws.target, provider)
     return tokens

@@ -22,8 +22,9 @@ _FASTQ_LOG = "ERROR: sequence and quality have different length in TU2_R1.fastq.
 _REFERENCE_LOG = "[E::fai_retrieve] Failed to populate reference for sequence chr1\n"
 
 
-async def _claim_and_run_to(ports: Ports, clock: FixedClock, workset_id: str,
-                            step: ProgressStep) -> int:
+async def _claim_and_run_to(
+    ports: Ports, clock: FixedClock, workset_id: str, step: ProgressStep
+) -> int:
     ws = await ports.worksets.get(workset_id)
     transition = runs.claim(ws, actor=ENGINE, owner=SEED_ENGINE, now=clock.now())
     await commit(ports, transition)
@@ -37,9 +38,18 @@ async def _claim_and_run_to(ports: Ports, clock: FixedClock, workset_id: str,
         clock.advance(900)
         ws = await ports.worksets.get(workset_id)
         pct = 42 if target is ProgressStep.PIPELINE_RUNNING else None
-        await commit(ports, runs.advance(ws, actor=ENGINE, token=token, step=target,
-                                         now=clock.now(), pct=pct,
-                                         message=target.value.replace("_", " ")))
+        await commit(
+            ports,
+            runs.advance(
+                ws,
+                actor=ENGINE,
+                token=token,
+                step=target,
+                now=clock.now(),
+                pct=pct,
+                message=target.value.replace("_", " "),
+            ),
+        )
     return token
 
 
@@ -51,8 +61,13 @@ async def _complete(ports: Ports, clock: FixedClock, workset_id: str) -> None:
     wobble = Decimal(90 + int(hashlib.sha256(workset_id.encode()).hexdigest()[:2], 16) % 21)
     direct = {s.sample_id: s.cost_estimate * wobble / 100 * Decimal("0.8") for s in samples}
     cpu = {s.sample_id: Decimal(s.input_bytes // 2**20) for s in samples}
-    await post_actual_costs(ports, workset_id, direct=direct, cpu_seconds=cpu,
-                            overhead=ws.cost_estimate * wobble / 100 * Decimal("0.2"))
+    await post_actual_costs(
+        ports,
+        workset_id,
+        direct=direct,
+        cpu_seconds=cpu,
+        overhead=ws.cost_estimate * wobble / 100 * Decimal("0.2"),
+    )
     await complete_run(ports, workset_id, token=token)
 
 
@@ -60,13 +75,18 @@ async def _fail(ports: Ports, clock: FixedClock, workset_id: str, log: str, samp
     token = await _claim_and_run_to(ports, clock, workset_id, ProgressStep.PIPELINE_RUNNING)
     samples = await ports.worksets.samples(workset_id)
     clock.advance(1800)
-    await record_failure(ports, workset_id, token=token,
-                         evidence=Evidence(log_excerpt=log, exit_code=1),
-                         failed_samples=(samples[sample % len(samples)].sample_id,))
+    await record_failure(
+        ports,
+        workset_id,
+        token=token,
+        evidence=Evidence(log_excerpt=log, exit_code=1),
+        failed_samples=(samples[sample % len(samples)].sample_id,),
+    )
 
 
-async def drive_to(ports: Ports, clock: FixedClock, workset_id: str, target: str,
-                   provider: Principal) -> None:
+async def drive_to(
+    ports: Ports, clock: FixedClock, workset_id: str, target: str, provider: Principal
+) -> None:
     """Play one story: see ``SeedWorkset.target`` for the vocabulary."""
     kind, _, step = target.partition(":")
     if kind in ("ready", "awaiting_approval"):
@@ -75,8 +95,12 @@ async def drive_to(ports: Ports, clock: FixedClock, workset_id: str, target: str
         await _claim_and_run_to(ports, clock, workset_id, ProgressStep(step))
     elif kind == "on_hold":
         ws = await ports.worksets.get(workset_id)
-        await commit(ports, commands.hold(ws, actor=provider.actor, now=clock.now(),
-                                          reason="credit review by the provider"))
+        await commit(
+            ports,
+            commands.hold(
+                ws, actor=provider.actor, now=clock.now(), reason="credit review by the provider"
+            ),
+        )
     elif kind == "retrying":
         await _fail(ports, clock, workset_id, _OOM_LOG, sample=1)
     elif kind == "error":
@@ -84,8 +108,12 @@ async def drive_to(ports: Ports, clock: FixedClock, workset_id: str, target: str
     elif kind == "failed":
         await _fail(ports, clock, workset_id, _REFERENCE_LOG, sample=0)
         ws = await ports.worksets.get(workset_id)
-        await commit(ports, commands.give_up(ws, actor=provider.actor, now=clock.now(),
-                                             reason="reference bundle retired"))
+        await commit(
+            ports,
+            commands.give_up(
+                ws, actor=provider.actor, now=clock.now(), reason="reference bundle retired"
+            ),
+        )
     elif kind in ("complete", "archived"):
         await _complete(ports, clock, workset_id)
         if kind == "archived":
@@ -98,9 +126,11 @@ async def drive_to(ports: Ports, clock: FixedClock, workset_id: str, target: str
             await delete_workset(ports, provider, workset_id, reason="submitted in error")
     elif kind == "ignored":
         ws = await ports.worksets.get(workset_id)
-        await commit(ports, commands.ignore(ws, actor=provider.actor, now=clock.now(),
-                                            reason="handled outside Ursa"))
+        await commit(
+            ports,
+            commands.ignore(
+                ws, actor=provider.actor, now=clock.now(), reason="handled outside Ursa"
+            ),
+        )
     else:
         raise ValueError(f"unknown seed story {target!r}")
-
-

@@ -34,7 +34,7 @@ class SeededIds:
     """Deterministic ids for tests and seed data."""
 
     def __init__(self, seed: int = 7) -> None:
-        self._rng = random.Random(seed)
+        self._rng = random.Random(seed)  # noqa: S311  (reproducible ids for tests and seeds)
 
     def hex8(self) -> str:
         return f"{self._rng.getrandbits(32):08x}"
@@ -53,7 +53,7 @@ class SecureIds:
 
 class SeededRandom:
     def __init__(self, seed: int = 11) -> None:
-        self._rng = random.Random(seed)
+        self._rng = random.Random(seed)  # noqa: S311  (retry jitter, not a secret)
 
     def random(self) -> float:
         return self._rng.random()

@@ -26,8 +26,10 @@ def _matches(ws: Workset, q: WorksetQuery) -> bool:
         return False
     if q.states and ws.state not in q.states:
         return False
-    if not q.states and not q.include_archived and ws.state in (
-        WorksetState.ARCHIVED, WorksetState.DELETED
+    if (
+        not q.states
+        and not q.include_archived
+        and ws.state in (WorksetState.ARCHIVED, WorksetState.DELETED)
     ):
         return False
     if q.priority is not None and ws.priority is not q.priority:
@@ -99,8 +101,9 @@ class InMemoryWorksetRepository:
         return tuple(self._history.get(workset_id, ()))
 
     async def list(self, query: WorksetQuery) -> Page[Workset]:
-        rows = sorted((w for w in self._items.values() if _matches(w, query)),
-                      key=_sort_key, reverse=True)
+        rows = sorted(
+            (w for w in self._items.values() if _matches(w, query)), key=_sort_key, reverse=True
+        )
         if query.cursor:
             after = tuple(self._cursors.decode(query.cursor))
             rows = [w for w in rows if _sort_key(w) < after]
@@ -111,9 +114,13 @@ class InMemoryWorksetRepository:
 
     async def due_for_claim(self, now: datetime, limit: int = 50) -> tuple[Workset, ...]:
         due = [
-            w for w in self._items.values()
+            w
+            for w in self._items.values()
             if w.state is WorksetState.READY
-            or (w.state is WorksetState.RETRYING and w.next_attempt_at is not None
-                and w.next_attempt_at <= now)
+            or (
+                w.state is WorksetState.RETRYING
+                and w.next_attempt_at is not None
+                and w.next_attempt_at <= now
+            )
         ]
         return tuple(sorted(due, key=lambda w: (w.priority.rank, w.updated_at))[:limit])

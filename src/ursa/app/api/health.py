@@ -26,5 +26,7 @@ async def readyz(state: State) -> Response[Health]:
     except UrsaError as exc:
         checks["directory"] = exc.code
     ok = all(v == "ok" for v in checks.values())
-    return Response(Health(status="ok" if ok else "degraded", version=__version__,
-                           checks=checks), status_code=200 if ok else 503)
+    return Response(
+        Health(status="ok" if ok else "degraded", version=__version__, checks=checks),
+        status_code=200 if ok else 503,
+    )

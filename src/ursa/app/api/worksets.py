@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Response, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from ursa.app.api import present, schemas
 from ursa.domain.enums import Origin, Priority, WorksetState, WorksetType, parse_enum
@@ -15,73 +16,135 @@ from ursa.domain.services import lifecycle, queries, submit
 from ursa.domain.services.context import Ports
 from ursa.domain.worksets import RunOptions
 
-IdempotencyKey = Annotated[str, Parameter(header="Idempotency-Key", min_length=8, max_length=128,
-                                          description="Required; same key + same body replays.")]
+PortsDep = NamedDependency[Ports]
+PrincipalDep = NamedDependency[Principal]
+IdempotencyKey = Annotated[
+    str,
+    HeaderParameter(
+        name="Idempotency-Key",
+        min_length=8,
+        max_length=128,
+        description="Required; the same key with the same body replays the first response.",
+    ),
+]
 
 
 class WorksetController(Controller):
     path = "/worksets"
-    tags = ["worksets"]
+    tags = ("worksets",)
 
-    @post("/", operation_id="submitWorkset", status_code=201,
-          summary="Submit a workset (validated, quoted, and queued or held for approval)")
-    async def submit(self, ports: Ports, principal: Principal, data: schemas.SubmitWorkset,
-                     idempotency_key: IdempotencyKey) -> Response[schemas.WorksetDetail]:
-        result = await submit.submit_workset(ports, principal, submit.SubmitRequest(
-            name=data.name, pipeline_type=data.pipeline_type,
-            reference_genome=data.reference_genome, manifest=data.manifest_tsv.encode(),
-            idempotency_key=idempotency_key, priority=data.priority,
-            workset_type=data.workset_type, pipeline_version=data.pipeline_version,
-            options=RunOptions(enable_qc=data.enable_qc, archive_results=data.archive_results,
-                               notification_emails=tuple(data.notification_emails)),
-            origin=Origin.API,
-        ), customer_id=data.customer_id)
+    @post(
+        "/",
+        operation_id="submitWorkset",
+        status_code=201,
+        summary="Submit a workset (validated, quoted, and queued or held for approval)",
+    )
+    async def submit(
+        self,
+        ports: PortsDep,
+        principal: PrincipalDep,
+        data: JSONBody[schemas.SubmitWorkset],
+        idempotency_key: IdempotencyKey,
+    ) -> Response[schemas.WorksetDetail]:
+        result = await submit.submit_workset(
+            ports,
+            principal,
+            submit.SubmitRequest(
+                name=data.name,
+                pipeline_type=data.pipeline_type,
+                reference_genome=data.reference_genome,
+                manifest=data.manifest_tsv.encode(),
+                idempotency_key=idempotency_key,
+                priority=data.priority,
+                workset_type=data.workset_type,
+                pipeline_version=data.pipeline_version,
+                options=RunOptions(
+                    enable_qc=data.enable_qc,
+                    archive_results=data.archive_results,
+                    notification_emails=tuple(data.notification_emails),
+                ),
+                origin=Origin.API,
+            ),
+            customer_id=data.customer_id,
+        )
         headers = {"Idempotent-Replayed": "true"} if result.replayed else {}
-        return Response(present.detail(result.workset), status_code=200 if result.replayed
-                        else 201, headers=headers)
+        return Response(
+            present.detail(result.workset),
+            status_code=200 if result.replayed else 201,
+            headers=headers,
+        )
 
     @get("/", operation_id="listWorksets", summary="List worksets visible to the caller")
     async def list_worksets(
-        self, ports: Ports, principal: Principal,
-        states: Annotated[list[str] | None, Parameter(query="state", description="Filter by state")
-                          ] = None,
-        priority: str | None = None, workset_type: Annotated[str | None, Parameter(
-            query="type")] = None, q: str = "", cursor: str | None = None,
-        limit: Annotated[int, Parameter(ge=1, le=100)] = 25,
-        include_archived: bool = False,
+        self,
+        ports: PortsDep,
+        principal: PrincipalDep,
+        states: Annotated[
+            list[str] | None, QueryParameter(name="state", description="Filter by state")
+        ] = None,
+        priority: FromQuery[str | None] = None,
+        workset_type: Annotated[str | None, QueryParameter(name="type")] = None,
+        q: FromQuery[str] = "",
+        cursor: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 25,
+        include_archived: FromQuery[bool] = False,
     ) -> schemas.WorksetPage:
-        page = await queries.list_worksets(ports, principal, WorksetQuery(
-            states=frozenset(parse_enum(WorksetState, s, "state") for s in states or ()),
-            priority=parse_enum(Priority, priority, "priority") if priority else None,
-            workset_type=parse_enum(WorksetType, workset_type, "type") if workset_type else None,
-            text=q, cursor=cursor, limit=limit, include_archived=include_archived,
-        ))
-        return schemas.WorksetPage(items=[present.summary(w) for w in page.items],
-                                   next_cursor=page.next_cursor)
+        page = await queries.list_worksets(
+            ports,
+            principal,
+            WorksetQuery(
+                states=frozenset(parse_enum(WorksetState, s, "state") for s in states or ()),
+                priority=parse_enum(Priority, priority, "priority") if priority else None,
+                workset_type=parse_enum(WorksetType, workset_type, "type")
+                if workset_type
+                else None,
+                text=q,
+                cursor=cursor,
+                limit=limit,
+                include_archived=include_archived,
+            ),
+        )
+        return schemas.WorksetPage(
+            items=[present.summary(w) for w in page.items], next_cursor=page.next_cursor
+        )
 
     @get("/{workset_id:str}", operation_id="getWorkset", summary="One workset")
-    async def get_workset(self, ports: Ports, principal: Principal, workset_id: str
-                          ) -> schemas.WorksetDetail:
+    async def get_workset(
+        self, ports: PortsDep, principal: PrincipalDep, workset_id: FromPath[str]
+    ) -> schemas.WorksetDetail:
         found = await queries.get_workset(ports, principal, workset_id)
         return present.detail(found.workset)
 
     @get("/{workset_id:str}/samples", operation_id="listWorksetSamples", summary="Samples")
-    async def samples(self, ports: Ports, principal: Principal, workset_id: str
-                      ) -> list[schemas.SampleOut]:
+    async def samples(
+        self, ports: PortsDep, principal: PrincipalDep, workset_id: FromPath[str]
+    ) -> list[schemas.SampleOut]:
         found = await queries.get_workset(ports, principal, workset_id)
         return [present.sample(s) for s in found.samples]
 
     @get("/{workset_id:str}/history", operation_id="listWorksetHistory", summary="History")
-    async def history(self, ports: Ports, principal: Principal, workset_id: str
-                      ) -> list[schemas.HistoryOut]:
+    async def history(
+        self, ports: PortsDep, principal: PrincipalDep, workset_id: FromPath[str]
+    ) -> list[schemas.HistoryOut]:
         found = await queries.get_workset(ports, principal, workset_id)
         return [present.history(h) for h in found.history]
 
-    @post("/{workset_id:str}/cancel", operation_id="cancelWorkset", status_code=200,
-          summary="Cancel; running work is stopped by the engine with evidence")
-    async def cancel(self, ports: Ports, principal: Principal, workset_id: str,
-                     data: schemas.CancelWorkset | None = None) -> schemas.CancelOut:
-        result = await lifecycle.cancel_workset(ports, principal, workset_id,
-                                                reason=data.reason if data else None)
-        return schemas.CancelOut(workset=present.summary(result.workset),
-                                 outcome=result.outcome.value)
+    @post(
+        "/{workset_id:str}/cancel",
+        operation_id="cancelWorkset",
+        status_code=200,
+        summary="Cancel; running work is stopped by the engine with evidence",
+    )
+    async def cancel(
+        self,
+        ports: PortsDep,
+        principal: PrincipalDep,
+        workset_id: FromPath[str],
+        data: JSONBody[schemas.CancelWorkset | None] = None,
+    ) -> schemas.CancelOut:
+        result = await lifecycle.cancel_workset(
+            ports, principal, workset_id, reason=data.reason if data else None
+        )
+        return schemas.CancelOut(
+            workset=present.summary(result.workset), outcome=result.outcome.value
+        )

@@ -9,8 +9,8 @@ from typing import Protocol
 
 from ursa.domain.customers import ApiToken, Customer, User
 from ursa.domain.estimates import Quote
-from ursa.domain.records import AuditRecord, CostLedgerEntry
 from ursa.domain.ports.pages import Page, WorksetQuery
+from ursa.domain.records import AuditRecord, CostLedgerEntry
 from ursa.domain.samples import Sample
 from ursa.domain.worksets import HistoryEntry, Transition, Workset
 
@@ -97,13 +97,21 @@ class ObjectStore(Protocol):
     """S3-shaped storage. ``head`` returns None for a missing object; ``put`` with
     ``if_none_match`` is create-only (``Conflict`` if present); ``get`` raises NotFound."""
 
-    async def put(self, bucket: str, key: str, body: bytes, *, if_none_match: bool = False,
-                  metadata: dict[str, str] | None = None) -> ObjectFacts: ...
+    async def put(
+        self,
+        bucket: str,
+        key: str,
+        body: bytes,
+        *,
+        if_none_match: bool = False,
+        metadata: dict[str, str] | None = None,
+    ) -> ObjectFacts: ...
     async def get(self, bucket: str, key: str, *, max_bytes: int | None = None) -> bytes: ...
     async def head(self, bucket: str, key: str) -> ObjectFacts | None: ...
     async def delete(self, bucket: str, key: str) -> None: ...
-    async def list(self, bucket: str, prefix: str, *, limit: int = 1000,
-                   cursor: str | None = None) -> Page[ObjectFacts]: ...
+    async def list(
+        self, bucket: str, prefix: str, *, limit: int = 1000, cursor: str | None = None
+    ) -> Page[ObjectFacts]: ...
     async def presign_get(self, bucket: str, key: str, *, expires_s: int = 900) -> str: ...
 
 

@@ -29,16 +29,26 @@ async def authenticate_token(ports: Ports, bearer: str) -> Principal:
 
 
 async def issue_token(
-    ports: Ports, user: User, *, name: str, scopes: frozenset[Scope] | None = None,
-    role: Role | None = None, expires_at: datetime | None = None,
+    ports: Ports,
+    user: User,
+    *,
+    name: str,
+    scopes: frozenset[Scope] | None = None,
+    role: Role | None = None,
+    expires_at: datetime | None = None,
 ) -> tuple[str, ApiToken]:
     """Create a token; the secret is returned once and only its hash is stored."""
     secret = f"{TOKEN_PREFIX}{ports.ids.secret()}"
     token = ApiToken(
-        token_id=f"tok-{ports.ids.hex8()}", token_hash=hash_token(secret), name=name,
-        user_id=user.user_id, customer_id=user.customer_id, role=role or user.role,
+        token_id=f"tok-{ports.ids.hex8()}",
+        token_hash=hash_token(secret),
+        name=name,
+        user_id=user.user_id,
+        customer_id=user.customer_id,
+        role=role or user.role,
         scopes=scopes if scopes is not None else frozenset(Scope),
-        created_at=ports.clock.now(), expires_at=expires_at,
+        created_at=ports.clock.now(),
+        expires_at=expires_at,
     )
     await ports.tokens.put(token)
     return secret, token

@@ -41,8 +41,14 @@ async def begin(ports: Ports, *, scope: str, key: str, print_: str) -> str | Non
     """None: proceed (the record is ours). A workset id: replay that result."""
     validate_idempotency_key(key)
     now = ports.clock.now()
-    record = IdempotencyRecord(scope=scope, key=key, fingerprint=print_, status="in_progress",
-                               created_at=now, expires_at=now + RECORD_TTL)
+    record = IdempotencyRecord(
+        scope=scope,
+        key=key,
+        fingerprint=print_,
+        status="in_progress",
+        created_at=now,
+        expires_at=now + RECORD_TTL,
+    )
     existing = await ports.idempotency.begin(record)
     if existing is None:
         return None
@@ -57,5 +63,6 @@ async def begin(ports: Ports, *, scope: str, key: str, print_: str) -> str | Non
         await ports.idempotency.abandon(scope, key)
         await ports.idempotency.begin(record)
         return None
-    raise IdempotencyConflict("the first request with this key is still in progress",
-                              in_progress=True)
+    raise IdempotencyConflict(
+        "the first request with this key is still in progress", in_progress=True
+    )

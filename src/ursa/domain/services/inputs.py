@@ -17,8 +17,9 @@ from ursa.domain.worksets import InputPin, Workset
 _COLD = frozenset({"GLACIER", "DEEP_ARCHIVE"})
 
 
-async def pin_inputs(ports: Ports, customer: Customer, manifest: Manifest
-                     ) -> tuple[tuple[InputPin, ...], dict[str, int]]:
+async def pin_inputs(
+    ports: Ports, customer: Customer, manifest: Manifest
+) -> tuple[tuple[InputPin, ...], dict[str, int]]:
     """HEAD every R1/R2; record its facts. Returns the pins and input bytes per sample."""
     allowed = {customer.bucket, *customer.linked_buckets}
     pins: list[InputPin] = []
@@ -30,41 +31,84 @@ async def pin_inputs(ports: Ports, customer: Customer, manifest: Manifest
                 continue
             location = parse_s3_uri(uri)
             if location.bucket not in allowed:
-                issues.append(Issue(field=column, row=row.row, code="INPUT_NOT_ALLOWED", message=(
-                    f"row {row.row}, {column}: bucket {location.bucket} is not linked to your "
-                    "account; link and validate it first")))
+                issues.append(
+                    Issue(
+                        field=column,
+                        row=row.row,
+                        code="INPUT_NOT_ALLOWED",
+                        message=(
+                            f"row {row.row}, {column}: bucket {location.bucket} is not linked "
+                            "to your account; link and validate it first"
+                        ),
+                    )
+                )
                 continue
             facts = await ports.objects.head(location.bucket, location.key)
             if facts is None:
-                issues.append(Issue(field=column, row=row.row, code="INPUT_NOT_FOUND",
-                                    message=f"row {row.row}, {column}: {uri} does not exist"))
+                issues.append(
+                    Issue(
+                        field=column,
+                        row=row.row,
+                        code="INPUT_NOT_FOUND",
+                        message=f"row {row.row}, {column}: {uri} does not exist",
+                    )
+                )
             elif facts.size == 0:
-                issues.append(Issue(field=column, row=row.row, code="INPUT_EMPTY",
-                                    message=f"row {row.row}, {column}: {uri} is empty"))
+                issues.append(
+                    Issue(
+                        field=column,
+                        row=row.row,
+                        code="INPUT_EMPTY",
+                        message=f"row {row.row}, {column}: {uri} is empty",
+                    )
+                )
             elif facts.storage_class in _COLD:
-                issues.append(Issue(field=column, row=row.row, code="BAD_VALUE", message=(
-                    f"row {row.row}, {column}: {uri} is in {facts.storage_class}; "
-                    "restore it first")))
+                issues.append(
+                    Issue(
+                        field=column,
+                        row=row.row,
+                        code="BAD_VALUE",
+                        message=(
+                            f"row {row.row}, {column}: {uri} is in {facts.storage_class}; "
+                            "restore it first"
+                        ),
+                    )
+                )
             else:
-                pins.append(InputPin(uri=uri, size=facts.size, etag=facts.etag,
-                                     version_id=facts.version_id, region=facts.region))
+                pins.append(
+                    InputPin(
+                        uri=uri,
+                        size=facts.size,
+                        etag=facts.etag,
+                        version_id=facts.version_id,
+                        region=facts.region,
+                    )
+                )
                 sizes[row.sample_id] += facts.size
     if issues:
         raise InvalidInput(f"{len(issues)} input file problem(s) in the manifest", tuple(issues))
     return tuple(pins), sizes
 
 
-def sample_records(ws: Workset, manifest: Manifest, sizes: dict[str, int], quote: Quote
-                   ) -> list[Sample]:
+def sample_records(
+    ws: Workset, manifest: Manifest, sizes: dict[str, int], quote: Quote
+) -> list[Sample]:
     estimates: dict[str, Decimal] = {}
     for line in quote.lines:
         estimates[line.sample_id] = estimates.get(line.sample_id, Decimal(0)) + line.amount
     return [
         Sample(
-            workset_id=ws.workset_id, sample_id=s.sample_id, customer_id=ws.customer_id,
-            external_sample_id=s.external_sample_id or "", sample_type=s.sample_type.value,
-            is_pos_ctrl=s.is_pos_ctrl, is_neg_ctrl=s.is_neg_ctrl, n_x=s.n_x, n_y=s.n_y,
-            unit_count=len(s.units), input_bytes=sizes.get(s.sample_id, 0),
+            workset_id=ws.workset_id,
+            sample_id=s.sample_id,
+            customer_id=ws.customer_id,
+            external_sample_id=s.external_sample_id or "",
+            sample_type=s.sample_type.value,
+            is_pos_ctrl=s.is_pos_ctrl,
+            is_neg_ctrl=s.is_neg_ctrl,
+            n_x=s.n_x,
+            n_y=s.n_y,
+            unit_count=len(s.units),
+            input_bytes=sizes.get(s.sample_id, 0),
             cost_estimate=estimates.get(s.sample_id, Decimal(0)),
         )
         for s in manifest.samples
@@ -74,26 +118,40 @@ def sample_records(ws: Workset, manifest: Manifest, sizes: dict[str, int], quote
 def info_document(ws: Workset, sample_ids: list[str]) -> bytes:
     """``daylily_info.yaml`` (§4.8). JSON is valid YAML and needs no YAML library."""
     doc = {
-        "ursa_schema_version": 1, "workset_id": ws.workset_id, "workset_name": ws.name,
-        "customer_id": ws.customer_id, "owner_user_id": ws.owner_user_id,
-        "created_at": ws.created_at.isoformat(), "submitted_at": ws.submitted_at.isoformat(),
-        "pipeline_type": ws.pipeline_type.value, "pipeline_version": ws.pipeline_version,
-        "reference_genome": ws.reference_genome.value, "genome_build": ws.genome_build,
-        "priority": ws.priority.value, "workset_type": ws.workset_type.value,
-        "sample_count": len(sample_ids), "sample_ids": sample_ids,
-        "enable_qc": ws.options.enable_qc, "archive_results": ws.options.archive_results,
-        "notification_emails": list(ws.options.notification_emails), "s3_bucket": ws.bucket,
-        "s3_prefix": ws.prefix, "export_uri": f"s3://{ws.bucket}/{ws.prefix}results/",
-        "retried_from": ws.retried_from, "quote_id": ws.quote_id,
+        "ursa_schema_version": 1,
+        "workset_id": ws.workset_id,
+        "workset_name": ws.name,
+        "customer_id": ws.customer_id,
+        "owner_user_id": ws.owner_user_id,
+        "created_at": ws.created_at.isoformat(),
+        "submitted_at": ws.submitted_at.isoformat(),
+        "pipeline_type": ws.pipeline_type.value,
+        "pipeline_version": ws.pipeline_version,
+        "reference_genome": ws.reference_genome.value,
+        "genome_build": ws.genome_build,
+        "priority": ws.priority.value,
+        "workset_type": ws.workset_type.value,
+        "sample_count": len(sample_ids),
+        "sample_ids": sample_ids,
+        "enable_qc": ws.options.enable_qc,
+        "archive_results": ws.options.archive_results,
+        "notification_emails": list(ws.options.notification_emails),
+        "s3_bucket": ws.bucket,
+        "s3_prefix": ws.prefix,
+        "export_uri": f"s3://{ws.bucket}/{ws.prefix}results/",
+        "retried_from": ws.retried_from,
+        "quote_id": ws.quote_id,
         "manifest_sha256": ws.manifest.sha256,
     }
     return json.dumps(doc, indent=2).encode() + b"\n"
 
 
-async def store_submission(ports: Ports, ws: Workset, manifest: bytes, sample_ids: list[str]
-                           ) -> None:
+async def store_submission(
+    ports: Ports, ws: Workset, manifest: bytes, sample_ids: list[str]
+) -> None:
     """The verbatim manifest, the audit document and the folder marker legacy tools need."""
     await ports.objects.put(ws.bucket, ws.manifest.key, manifest)
-    await ports.objects.put(ws.bucket, f"{ws.prefix}daylily_info.yaml",
-                            info_document(ws, sample_ids))
+    await ports.objects.put(
+        ws.bucket, f"{ws.prefix}daylily_info.yaml", info_document(ws, sample_ids)
+    )
     await ports.objects.put(ws.bucket, f"{ws.prefix}sample_data/.hold", b"")

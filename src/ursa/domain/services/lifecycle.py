@@ -33,8 +33,9 @@ class CancelResult:
     outcome: CancelOutcome
 
 
-async def cancel_workset(ports: Ports, principal: Principal, workset_id: str,
-                         reason: str | None = None) -> CancelResult:
+async def cancel_workset(
+    ports: Ports, principal: Principal, workset_id: str, reason: str | None = None
+) -> CancelResult:
     ws = await load_visible(ports, principal, workset_id, Action.CANCEL)
     now = ports.clock.now()
     if ws.state is WorksetState.CANCELED or (
@@ -49,11 +50,15 @@ async def cancel_workset(ports: Ports, principal: Principal, workset_id: str,
     transition = commands.cancel(ws, actor=principal.actor, now=now, reason=reason)
     await commit(ports, transition)
     samples = await ports.worksets.samples(workset_id)
-    await ports.worksets.save_samples(workset_id, [
-        apply_sample(s, "workset_canceled")
-        if s.state in (SampleState.PENDING, SampleState.STAGING, SampleState.RUNNING) else s
-        for s in samples
-    ])
+    await ports.worksets.save_samples(
+        workset_id,
+        [
+            apply_sample(s, "workset_canceled")
+            if s.state in (SampleState.PENDING, SampleState.STAGING, SampleState.RUNNING)
+            else s
+            for s in samples
+        ],
+    )
     return CancelResult(workset=transition.workset, outcome=CancelOutcome.CANCELED)
 
 
@@ -75,8 +80,14 @@ async def restore_workset(ports: Ports, principal: Principal, workset_id: str) -
     return transition.workset
 
 
-async def delete_workset(ports: Ports, principal: Principal, workset_id: str, *,
-                         hard: bool = False, reason: str | None = None) -> Workset:
+async def delete_workset(
+    ports: Ports,
+    principal: Principal,
+    workset_id: str,
+    *,
+    hard: bool = False,
+    reason: str | None = None,
+) -> Workset:
     """Soft delete by default. A customer_user may soft-delete own ``ruo`` worksets only;
     hard delete of ``clinical`` data is provider-only (T26)."""
     action = Action.HARD_DELETE if hard else Action.DELETE
@@ -87,7 +98,8 @@ async def delete_workset(ports: Ports, principal: Principal, workset_id: str, *,
         raise Forbidden("clinical data can only be purged by the provider")
     if ws.state is WorksetState.DELETED:
         return ws
-    transition = commands.delete(ws, actor=principal.actor, now=ports.clock.now(), hard=hard,
-                                 reason=reason)
+    transition = commands.delete(
+        ws, actor=principal.actor, now=ports.clock.now(), hard=hard, reason=reason
+    )
     await commit(ports, transition)
     return transition.workset

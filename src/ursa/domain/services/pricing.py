@@ -18,8 +18,15 @@ RATE_CARD = RateCard()
 
 
 def price(
-    sizes: dict[str, int], pipeline: PipelineType, priority: Priority, workset_type: WorksetType,
-    *, quote_id: str, workset_id: str, now: datetime, rates: RateCard = RATE_CARD,
+    sizes: dict[str, int],
+    pipeline: PipelineType,
+    priority: Priority,
+    workset_type: WorksetType,
+    *,
+    quote_id: str,
+    workset_id: str,
+    now: datetime,
+    rates: RateCard = RATE_CARD,
 ) -> Quote:
     """One estimator for every figure (the validator's dry run uses it too)."""
     figures = estimate(sizes, pipeline, priority, workset_type, rates)
@@ -31,9 +38,13 @@ def credit_budget(customer: Customer) -> Budget | None:
     if customer.credit_limit is None:
         return None
     return Budget(
-        budget_id=f"credit-{customer.customer_id}", customer_id=customer.customer_id,
-        scope=BudgetScope.CUSTOMER, period=BudgetPeriod.TOTAL, amount=customer.credit_limit,
-        set_by="provider", hard_action=HardAction.HOLD_NEW,
+        budget_id=f"credit-{customer.customer_id}",
+        customer_id=customer.customer_id,
+        scope=BudgetScope.CUSTOMER,
+        period=BudgetPeriod.TOTAL,
+        amount=customer.credit_limit,
+        set_by="provider",
+        hard_action=HardAction.HOLD_NEW,
     )
 
 
@@ -42,10 +53,13 @@ async def committed_exposure(ports: Ports, customer_id: str) -> Decimal:
     total = Decimal(0)
     cursor: str | None = None
     while True:
-        page = await ports.worksets.list(WorksetQuery(
-            customer_id=customer_id, states=ACTIVE_STATES, limit=100, cursor=cursor))
-        total += sum((max(w.cost_estimate - (w.cost_actual or 0), Decimal(0))
-                      for w in page.items), Decimal(0))
+        page = await ports.worksets.list(
+            WorksetQuery(customer_id=customer_id, states=ACTIVE_STATES, limit=100, cursor=cursor)
+        )
+        total += sum(
+            (max(w.cost_estimate - (w.cost_actual or 0), Decimal(0)) for w in page.items),
+            Decimal(0),
+        )
         if page.next_cursor is None:
             return total
         cursor = page.next_cursor
@@ -59,12 +73,14 @@ async def budget_outcome(ports: Ports, customer: Customer, point: Decimal) -> Bu
     verdict = evaluate(budget, Decimal(0), committed, point)
     if verdict.kind is not VerdictKind.HARD:
         return BudgetOutcome.OK
-    return BudgetOutcome.REJECT if budget.hard_action is HardAction.REJECT_NEW \
-        else BudgetOutcome.HOLD
+    return (
+        BudgetOutcome.REJECT if budget.hard_action is HardAction.REJECT_NEW else BudgetOutcome.HOLD
+    )
 
 
-async def gate(ports: Ports, customer: Customer, workset_type: WorksetType, point: Decimal
-               ) -> WorksetState:
+async def gate(
+    ports: Ports, customer: Customer, workset_type: WorksetType, point: Decimal
+) -> WorksetState:
     return submission_state(
         approval_required=customer.approval.requires_approval(workset_type, point),
         budget=await budget_outcome(ports, customer, point),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ursa.domain.principals import Principal
 from ursa.domain.ports import Page, WorksetQuery
 from ursa.domain.ports.pages import MAX_PAGE_SIZE
+from ursa.domain.principals import Principal
 from ursa.domain.samples import Sample
 from ursa.domain.services.context import Ports
 from ursa.domain.tenancy import Action, authorize, require_scope, tenant_filter
@@ -33,8 +33,9 @@ async def list_worksets(ports: Ports, principal: Principal, query: WorksetQuery)
     return await ports.worksets.list(scoped)
 
 
-async def load_visible(ports: Ports, principal: Principal, workset_id: str,
-                       action: Action = Action.VIEW) -> Workset:
+async def load_visible(
+    ports: Ports, principal: Principal, workset_id: str, action: Action = Action.VIEW
+) -> Workset:
     ws = await ports.worksets.get(workset_id)
     authorize(principal, ws, action)
     return ws

@@ -22,8 +22,9 @@ async def current_quote(ports: Ports, principal: Principal, workset_id: str) -> 
     return await ports.quotes.get(ws.quote_id)
 
 
-async def approve_quote(ports: Ports, principal: Principal, workset_id: str, quote_id: str
-                        ) -> Workset:
+async def approve_quote(
+    ports: Ports, principal: Principal, workset_id: str, quote_id: str
+) -> Workset:
     """Idempotent: approving an already-approved quote is a no-op (§6.6)."""
     ws = await load_visible(ports, principal, workset_id, Action.APPROVE)
     if ws.state is not WorksetState.AWAITING_APPROVAL and ws.approved_quote_id == quote_id:
@@ -36,8 +37,12 @@ async def approve_quote(ports: Ports, principal: Principal, workset_id: str, quo
     if outcome is BudgetOutcome.REJECT:
         raise BudgetExhausted("the customer's budget is exhausted; the quote cannot be approved")
     transition = commands.approve(
-        ws, actor=principal.actor, now=ports.clock.now(), quote_id=quote_id,
-        quote_expires_at=quote.expires_at, cost_cap=quote.high,
+        ws,
+        actor=principal.actor,
+        now=ports.clock.now(),
+        quote_id=quote_id,
+        quote_expires_at=quote.expires_at,
+        cost_cap=quote.high,
         hold=outcome is BudgetOutcome.HOLD,
     )
     await commit(ports, transition)

@@ -17,8 +17,13 @@ from ursa.domain.worksets import Workset
 
 
 async def retry_as_clone(
-    ports: Ports, principal: Principal, workset_id: str, *, idempotency_key: str,
-    only_failed: bool = False, reason: str | None = None,
+    ports: Ports,
+    principal: Principal,
+    workset_id: str,
+    *,
+    idempotency_key: str,
+    only_failed: bool = False,
+    reason: str | None = None,
 ) -> tuple[Workset, bool]:
     """Returns (clone, replayed). The clone inherits the approval and cost cap."""
     original = await load_visible(ports, principal, workset_id, Action.CLONE_RETRY)
@@ -35,9 +40,15 @@ async def retry_as_clone(
         )
         now = ports.clock.now()
         transition = clone_for_retry(
-            original, requester=principal.actor, requester_email=principal.email, now=now,
-            id_suffix=ports.ids.hex8(), state=state, reason=reason,
-            quote_id=original.quote_id, cost_estimate=original.cost_estimate,
+            original,
+            requester=principal.actor,
+            requester_email=principal.email,
+            now=now,
+            id_suffix=ports.ids.hex8(),
+            state=state,
+            reason=reason,
+            quote_id=original.quote_id,
+            cost_estimate=original.cost_estimate,
             input_pins=original.input_pins,
         )
         clone = transition.workset
@@ -45,10 +56,16 @@ async def retry_as_clone(
         if only_failed:
             samples = mark_succeeded_as_skipped(samples, original.workset_id)
         fresh = [
-            replace(s, workset_id=clone.workset_id, attempts=(), cost_actual=None,
-                    failure_code=None,
-                    state=SampleState.SKIPPED if s.state is SampleState.SKIPPED
-                    else SampleState.PENDING)
+            replace(
+                s,
+                workset_id=clone.workset_id,
+                attempts=(),
+                cost_actual=None,
+                failure_code=None,
+                state=SampleState.SKIPPED
+                if s.state is SampleState.SKIPPED
+                else SampleState.PENDING,
+            )
             for s in samples
         ]
         await ports.worksets.create(transition, fresh)
@@ -58,15 +75,26 @@ async def retry_as_clone(
     except BaseException:
         await ports.idempotency.abandon(scope, idempotency_key)
         raise
-    await ports.idempotency.finish(scope, idempotency_key, result_id=clone.workset_id,
-                                   result_status=201)
+    await ports.idempotency.finish(
+        scope, idempotency_key, result_id=clone.workset_id, result_status=201
+    )
     return clone, False
 
 
 async def retry_failed_samples(
-    ports: Ports, principal: Principal, workset_id: str, *, idempotency_key: str,
+    ports: Ports,
+    principal: Principal,
+    workset_id: str,
+    *,
+    idempotency_key: str,
     reason: str | None = None,
 ) -> tuple[Workset, bool]:
     """A clone whose succeeded samples are skipped: only failed ones run again (§3.3)."""
-    return await retry_as_clone(ports, principal, workset_id, idempotency_key=idempotency_key,
-                                only_failed=True, reason=reason)
+    return await retry_as_clone(
+        ports,
+        principal,
+        workset_id,
+        idempotency_key=idempotency_key,
+        only_failed=True,
+        reason=reason,
+    )

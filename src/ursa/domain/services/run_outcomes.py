@@ -22,7 +22,11 @@ from ursa.domain.worksets import Workset
 
 
 async def record_failure(
-    ports: Ports, workset_id: str, *, token: int, evidence: Evidence,
+    ports: Ports,
+    workset_id: str,
+    *,
+    token: int,
+    evidence: Evidence,
     failed_samples: tuple[str, ...] = (),
 ) -> tuple[Workset, Diagnosis]:
     """Classify the evidence, decide the retry, fail the run and the named samples."""
@@ -32,24 +36,38 @@ async def record_failure(
     updated = tuple(
         apply_sample(s, "sample_failed", failure_code=diagnosis.code)
         if s.sample_id in failed_samples and s.state is SampleState.RUNNING
-        else apply_sample(s, "run_aborted") if s.state in (SampleState.STAGING,
-                                                            SampleState.RUNNING)
+        else apply_sample(s, "run_aborted")
+        if s.state in (SampleState.STAGING, SampleState.RUNNING)
         else s
         for s in samples
     )
     decision = decide_retry(
-        (), diagnosis,
-        RetrySnapshot(attempts=ws.attempts, extra_attempts=ws.extra_attempts,
-                      cancel_pending=ws.cancel_pending, cost_cap=ws.cost_cap,
-                      actual_cost_so_far=ws.cost_actual or Decimal(0),
-                      failed_step=ws.progress_step, retry_sample_scope=retry_scope(updated)),
-        ports.policies.retry, ports.clock.now(), ports.random.random(),
+        (),
+        diagnosis,
+        RetrySnapshot(
+            attempts=ws.attempts,
+            extra_attempts=ws.extra_attempts,
+            cancel_pending=ws.cancel_pending,
+            cost_cap=ws.cost_cap,
+            actual_cost_so_far=ws.cost_actual or Decimal(0),
+            failed_step=ws.progress_step,
+            retry_sample_scope=retry_scope(updated),
+        ),
+        ports.policies.retry,
+        ports.clock.now(),
+        ports.random.random(),
     )
     if isinstance(decision, NoRetryCancelPending):
         return ws, diagnosis  # the holder finishes the stop procedure instead (§8 rule 1)
     transition = runs.fail(
-        ws, actor=ENGINE, token=token, now=ports.clock.now(), decision=decision,
-        code=diagnosis.code, category=diagnosis.category.value, owner=diagnosis.owner.value,
+        ws,
+        actor=ENGINE,
+        token=token,
+        now=ports.clock.now(),
+        decision=decision,
+        code=diagnosis.code,
+        category=diagnosis.category.value,
+        owner=diagnosis.owner.value,
         message=f"{diagnosis.name}: {diagnosis.remediation}",
     )
     await commit(ports, transition)
@@ -58,45 +76,68 @@ async def record_failure(
 
 
 async def post_actual_costs(
-    ports: Ports, workset_id: str, *, direct: Mapping[str, Decimal],
-    cpu_seconds: Mapping[str, Decimal], overhead: Decimal,
+    ports: Ports,
+    workset_id: str,
+    *,
+    direct: Mapping[str, Decimal],
+    cpu_seconds: Mapping[str, Decimal],
+    overhead: Decimal,
 ) -> Decimal:
     """Per-sample actual compute: direct + overhead by CPU share, exact to the cent (§9.4)."""
     ws = await ports.worksets.get(workset_id)
     samples = await ports.worksets.samples(workset_id)
-    shares = split_by_weight(overhead, {s.sample_id: cpu_seconds.get(s.sample_id, Decimal(0))
-                                        for s in samples})
+    shares = split_by_weight(
+        overhead, {s.sample_id: cpu_seconds.get(s.sample_id, Decimal(0)) for s in samples}
+    )
     amounts = split_by_weight(
-        sum((direct.get(s.sample_id, Decimal(0)) + shares[s.sample_id] for s in samples),
-            Decimal(0)),
+        sum(
+            (direct.get(s.sample_id, Decimal(0)) + shares[s.sample_id] for s in samples), Decimal(0)
+        ),
         {s.sample_id: direct.get(s.sample_id, Decimal(0)) + shares[s.sample_id] for s in samples},
     )
     total = sum(amounts.values(), Decimal(0))
     now = ports.clock.now()
     for sample_id, amount in amounts.items():
-        await ports.ledger.post(CostLedgerEntry(
-            entry_id=f"{ws.current_run_id}:{sample_id}:compute", workset_id=workset_id,
-            customer_id=ws.customer_id, run_id=ws.current_run_id, sample_id=sample_id,
-            component=CostComponent.COMPUTE_DIRECT.value, amount=amount,
-            basis=Basis.ACTUAL.value, rate_card_version=RATE_CARD.version, posted_at=now))
-    await ports.worksets.save_samples(workset_id, [
-        replace(s, cost_actual=amounts[s.sample_id]) for s in samples])
-    await ports.worksets.save_workset(replace(ws, cost_actual=total, version=ws.version + 1),
-                                      expected_version=ws.version)
+        await ports.ledger.post(
+            CostLedgerEntry(
+                entry_id=f"{ws.current_run_id}:{sample_id}:compute",
+                workset_id=workset_id,
+                customer_id=ws.customer_id,
+                run_id=ws.current_run_id,
+                sample_id=sample_id,
+                component=CostComponent.COMPUTE_DIRECT.value,
+                amount=amount,
+                basis=Basis.ACTUAL.value,
+                rate_card_version=RATE_CARD.version,
+                posted_at=now,
+            )
+        )
+    await ports.worksets.save_samples(
+        workset_id, [replace(s, cost_actual=amounts[s.sample_id]) for s in samples]
+    )
+    await ports.worksets.save_workset(
+        replace(ws, cost_actual=total, version=ws.version + 1), expected_version=ws.version
+    )
     return total
 
 
 async def complete_run(ports: Ports, workset_id: str, *, token: int) -> Workset:
     """Samples whose outputs were verified succeed; the workset completes (T15)."""
     samples = await ports.worksets.samples(workset_id)
-    verified = tuple(apply_sample(s, "outputs_verified") if s.state is SampleState.RUNNING
-                     else s for s in samples)
+    verified = tuple(
+        apply_sample(s, "outputs_verified") if s.state is SampleState.RUNNING else s
+        for s in samples
+    )
     await ports.worksets.save_samples(workset_id, verified)
     ws = await ports.worksets.get(workset_id)
     transition = runs.complete(
-        ws, actor=ENGINE, token=token, now=ports.clock.now(),
+        ws,
+        actor=ENGINE,
+        token=token,
+        now=ports.clock.now(),
         samples_ok=all(s.state in (SampleState.SUCCEEDED, SampleState.SKIPPED) for s in verified),
-        export_complete=True, costs_posted=ws.cost_actual is not None,
+        export_complete=True,
+        costs_posted=ws.cost_actual is not None,
     )
     await commit(ports, transition)
     return transition.workset

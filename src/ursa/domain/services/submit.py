@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 from ursa.domain.catalogue import CATALOGUE, genome_build
 from ursa.domain.creation import created
-from ursa.domain.errors import InvalidInput
 from ursa.domain.enums import (
     Origin,
     PipelineType,
@@ -15,14 +14,15 @@ from ursa.domain.enums import (
     WorksetState,
     WorksetType,
 )
+from ursa.domain.errors import InvalidInput
 from ursa.domain.ids import new_workset_id, quote_id
-from ursa.domain.manifests import parse_manifest
 from ursa.domain.manifest_types import ManifestRules
+from ursa.domain.manifests import parse_manifest
 from ursa.domain.principals import Principal
 from ursa.domain.services.context import Ports
 from ursa.domain.services.idempotency import begin, fingerprint
-from ursa.domain.services.pricing import gate, price
 from ursa.domain.services.inputs import pin_inputs, sample_records, store_submission
+from ursa.domain.services.pricing import gate, price
 from ursa.domain.tenancy import Action, require_scope
 from ursa.domain.validation import validate_email, validate_pipeline_version, validate_workset_name
 from ursa.domain.worksets import Affinity, ManifestRef, RunOptions, Workset
@@ -50,24 +50,34 @@ class SubmitResult:
 
 
 def request_fingerprint(request: SubmitRequest, manifest_sha: str) -> str:
-    return fingerprint({
-        "name": request.name, "pipeline_type": request.pipeline_type.value,
-        "reference_genome": request.reference_genome.value, "priority": request.priority.value,
-        "workset_type": request.workset_type.value, "manifest": manifest_sha,
-        "pipeline_version": request.pipeline_version or "",
-        "options": [request.options.enable_qc, request.options.archive_results,
-                    list(request.options.notification_emails)],
-        "affinity": [request.affinity.mode.value, request.affinity.cluster_name or ""],
-    })
+    return fingerprint(
+        {
+            "name": request.name,
+            "pipeline_type": request.pipeline_type.value,
+            "reference_genome": request.reference_genome.value,
+            "priority": request.priority.value,
+            "workset_type": request.workset_type.value,
+            "manifest": manifest_sha,
+            "pipeline_version": request.pipeline_version or "",
+            "options": [
+                request.options.enable_qc,
+                request.options.archive_results,
+                list(request.options.notification_emails),
+            ],
+            "affinity": [request.affinity.mode.value, request.affinity.cluster_name or ""],
+        }
+    )
 
 
-async def submit_workset(ports: Ports, principal: Principal, request: SubmitRequest,
-                         *, customer_id: str | None = None) -> SubmitResult:
+async def submit_workset(
+    ports: Ports, principal: Principal, request: SubmitRequest, *, customer_id: str | None = None
+) -> SubmitResult:
     require_scope(principal, Action.SUBMIT)
     tenant = principal.customer_id or customer_id
     if tenant is None:
-        raise InvalidInput.single("customer_id", "EMPTY_REQUIRED",
-                                  "a provider admin must name the customer to submit for")
+        raise InvalidInput.single(
+            "customer_id", "EMPTY_REQUIRED", "a provider admin must name the customer to submit for"
+        )
     customer = await ports.directory.get_customer(tenant)
     name = validate_workset_name(request.name)
     for email in request.options.notification_emails:
@@ -75,11 +85,15 @@ async def submit_workset(ports: Ports, principal: Principal, request: SubmitRequ
     entry = CATALOGUE[request.pipeline_type]
     version = validate_pipeline_version(request.pipeline_version or entry.default_version)
     build = genome_build(request.pipeline_type, request.reference_genome)
-    manifest = parse_manifest(request.manifest, ManifestRules(
-        stage_target=ports.policies.stage_target, max_samples=ports.policies.max_samples,
-        allow_local_paths=principal.is_provider_admin,
-        allowed_local_roots=ports.policies.allowed_local_roots,
-    ))
+    manifest = parse_manifest(
+        request.manifest,
+        ManifestRules(
+            stage_target=ports.policies.stage_target,
+            max_samples=ports.policies.max_samples,
+            allow_local_paths=principal.is_provider_admin,
+            allowed_local_roots=ports.policies.allowed_local_roots,
+        ),
+    )
     scope = f"{customer.customer_id}#submit"
     print_ = request_fingerprint(request, manifest.sha256)
     replay_id = await begin(ports, scope=scope, key=request.idempotency_key, print_=print_)
@@ -89,33 +103,68 @@ async def submit_workset(ports: Ports, principal: Principal, request: SubmitRequ
         pins, sizes = await pin_inputs(ports, customer, manifest)
         now = ports.clock.now()
         workset_id = new_workset_id(name, ports.ids.hex8())
-        quote = price(sizes, request.pipeline_type, request.priority, request.workset_type,
-                      quote_id=quote_id(workset_id, 1), workset_id=workset_id, now=now)
+        quote = price(
+            sizes,
+            request.pipeline_type,
+            request.priority,
+            request.workset_type,
+            quote_id=quote_id(workset_id, 1),
+            workset_id=workset_id,
+            now=now,
+        )
         state = await gate(ports, customer, request.workset_type, quote.point)
         ws = Workset(
-            workset_id=workset_id, name=name, customer_id=customer.customer_id,
-            owner_user_id=principal.user_id, created_by_email=principal.email,
-            origin=request.origin, idempotency_key=request.idempotency_key,
-            request_fingerprint=print_, created_at=now, submitted_at=now, updated_at=now,
+            workset_id=workset_id,
+            name=name,
+            customer_id=customer.customer_id,
+            owner_user_id=principal.user_id,
+            created_by_email=principal.email,
+            origin=request.origin,
+            idempotency_key=request.idempotency_key,
+            request_fingerprint=print_,
+            created_at=now,
+            submitted_at=now,
+            updated_at=now,
             ready_since=now if state is WorksetState.READY else None,
-            pipeline_type=request.pipeline_type, pipeline_version=version,
-            reference_genome=request.reference_genome, genome_build=build,
-            workset_type=request.workset_type, priority=request.priority,
-            options=request.options, input_pins=pins,
-            manifest=ManifestRef(key=f"worksets/{workset_id}/stage_samples.tsv",
-                                 sha256=manifest.sha256, row_count=manifest.row_count,
-                                 sample_count=manifest.sample_count),
-            bucket=customer.bucket, prefix=f"worksets/{workset_id}/",
-            bucket_region=customer.bucket_region, cluster_affinity=request.affinity,
-            state=state, quote_id=quote.quote_id, cost_estimate=quote.point,
+            pipeline_type=request.pipeline_type,
+            pipeline_version=version,
+            reference_genome=request.reference_genome,
+            genome_build=build,
+            workset_type=request.workset_type,
+            priority=request.priority,
+            options=request.options,
+            input_pins=pins,
+            manifest=ManifestRef(
+                key=f"worksets/{workset_id}/stage_samples.tsv",
+                sha256=manifest.sha256,
+                row_count=manifest.row_count,
+                sample_count=manifest.sample_count,
+            ),
+            bucket=customer.bucket,
+            prefix=f"worksets/{workset_id}/",
+            bucket_region=customer.bucket_region,
+            cluster_affinity=request.affinity,
+            state=state,
+            quote_id=quote.quote_id,
+            cost_estimate=quote.point,
             cost_cap=None if state is WorksetState.AWAITING_APPROVAL else quote.high,
         )
-        transition = created(ws, event="submit", actor=principal.actor, now=now, payload={
-            "name": name, "pipeline_type": request.pipeline_type.value,
-            "pipeline_version": version, "reference_genome": request.reference_genome.value,
-            "priority": request.priority.value, "workset_type": request.workset_type.value,
-            "sample_count": manifest.sample_count, "origin": request.origin.value,
-        })
+        transition = created(
+            ws,
+            event="submit",
+            actor=principal.actor,
+            now=now,
+            payload={
+                "name": name,
+                "pipeline_type": request.pipeline_type.value,
+                "pipeline_version": version,
+                "reference_genome": request.reference_genome.value,
+                "priority": request.priority.value,
+                "workset_type": request.workset_type.value,
+                "sample_count": manifest.sample_count,
+                "origin": request.origin.value,
+            },
+        )
         samples = sample_records(ws, manifest, sizes, quote)
         await ports.quotes.put(quote)
         await ports.worksets.create(transition, samples)
@@ -124,6 +173,7 @@ async def submit_workset(ports: Ports, principal: Principal, request: SubmitRequ
     except BaseException:
         await ports.idempotency.abandon(scope, request.idempotency_key)
         raise
-    await ports.idempotency.finish(scope, request.idempotency_key, result_id=workset_id,
-                                   result_status=201)
+    await ports.idempotency.finish(
+        scope, request.idempotency_key, result_id=workset_id, result_status=201
+    )
     return SubmitResult(workset=ws, replayed=False)
