@@ -22,6 +22,7 @@ from ursa.web.presenters import (
 )
 
 POLL_TRIGGER = "load delay:5s"
+CHANGED_TRIGGER = "worksetChanged from:body"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,6 +40,7 @@ class StatusView:
     badge: fmt.Badge
     progress: Progress | None
     poll: bool
+    trigger: str
     note: str
     error: ErrorView | None
     can_cancel: bool
@@ -111,10 +113,18 @@ def status_note(ws: Workset, now: datetime) -> str:
     return ""
 
 
+def status_trigger(ws: Workset) -> str:
+    """Poll while the workset can still change by itself; always follow ``worksetChanged``."""
+    if ws.state in POLLING_STATES:
+        return f"{POLL_TRIGGER}, {CHANGED_TRIGGER}"
+    return CHANGED_TRIGGER
+
+
 def present_status(ws: Workset, now: datetime) -> StatusView:
     return StatusView(
         workset_id=ws.workset_id, name=ws.name, badge=fmt.workset_badge(ws.state),
         progress=present_progress(ws), poll=ws.state in POLLING_STATES,
+        trigger=status_trigger(ws),
         note=status_note(ws, now),
         error=present_error(ws.last_error_code, ws.last_error_message),
         can_cancel=can_cancel(ws), cancel_url=cancel_url(ws.workset_id),

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from builders import ACME_ADMIN, ACME_COLLEAGUE, ACME_USER, GLOBEX_ADMIN, PROVIDER
-from conftest import World
+from service_world import World
 from ursa.domain import runs
 from ursa.domain.diagnostics import Evidence
 from ursa.domain.enums import SampleState, WorksetState

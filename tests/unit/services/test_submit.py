@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from builders import ACME_USER, GLOBEX_ADMIN, PROVIDER
-from conftest import LAB_BUCKET, MANIFEST, World
+from service_world import LAB_BUCKET, MANIFEST, World
 from ursa.domain.enums import ReferenceGenome, SampleState, WorksetState
 from ursa.domain.errors import IdempotencyConflict, InvalidInput
 from ursa.domain.ports import WorksetQuery
