@@ -26,45 +26,55 @@ GIB = 1024**3
 DASH = "—"
 
 # Badge colour groups: queued (blue), running (amber), done (green), error (red), inactive (grey).
-WORKSET_GROUPS: Mapping[WorksetState, str] = MappingProxyType({
-    WorksetState.AWAITING_APPROVAL: "queued",
-    WorksetState.READY: "queued",
-    WorksetState.ON_HOLD: "queued",
-    WorksetState.IN_PROGRESS: "running",
-    WorksetState.RETRYING: "running",
-    WorksetState.COMPLETE: "done",
-    WorksetState.ERROR: "error",
-    WorksetState.FAILED: "error",
-    WorksetState.CANCELED: "inactive",
-    WorksetState.IGNORED: "inactive",
-    WorksetState.ARCHIVED: "inactive",
-    WorksetState.DELETED: "inactive",
-})
-SAMPLE_GROUPS: Mapping[SampleState, str] = MappingProxyType({
-    SampleState.PENDING: "queued",
-    SampleState.STAGING: "running",
-    SampleState.RUNNING: "running",
-    SampleState.SUCCEEDED: "done",
-    SampleState.FAILED: "error",
-    SampleState.SKIPPED: "inactive",
-    SampleState.CANCELED: "inactive",
-})
-ROLE_LABELS: Mapping[Role, str] = MappingProxyType({
-    Role.CUSTOMER_USER: "Customer user",
-    Role.CUSTOMER_ADMIN: "Customer admin",
-    Role.PROVIDER_ADMIN: "Provider admin",
-})
-PIPELINE_LABELS: Mapping[PipelineType, str] = MappingProxyType({
-    PipelineType.TEST_HELP: "Test (help)",
-    PipelineType.GERMLINE_WGS_SNV: "Germline WGS · SNV",
-    PipelineType.GERMLINE_WGS_SNV_SV: "Germline WGS · SNV + SV",
-    PipelineType.GERMLINE_WGS_KITCHENSINK: "Germline WGS · kitchen sink",
-})
-TYPE_LABELS: Mapping[WorksetType, str] = MappingProxyType({
-    WorksetType.CLINICAL: "Clinical",
-    WorksetType.RUO: "Research use only",
-    WorksetType.LSMC: "LSMC",
-})
+WORKSET_GROUPS: Mapping[WorksetState, str] = MappingProxyType(
+    {
+        WorksetState.AWAITING_APPROVAL: "queued",
+        WorksetState.READY: "queued",
+        WorksetState.ON_HOLD: "queued",
+        WorksetState.IN_PROGRESS: "running",
+        WorksetState.RETRYING: "running",
+        WorksetState.COMPLETE: "done",
+        WorksetState.ERROR: "error",
+        WorksetState.FAILED: "error",
+        WorksetState.CANCELED: "inactive",
+        WorksetState.IGNORED: "inactive",
+        WorksetState.ARCHIVED: "inactive",
+        WorksetState.DELETED: "inactive",
+    }
+)
+SAMPLE_GROUPS: Mapping[SampleState, str] = MappingProxyType(
+    {
+        SampleState.PENDING: "queued",
+        SampleState.STAGING: "running",
+        SampleState.RUNNING: "running",
+        SampleState.SUCCEEDED: "done",
+        SampleState.FAILED: "error",
+        SampleState.SKIPPED: "inactive",
+        SampleState.CANCELED: "inactive",
+    }
+)
+ROLE_LABELS: Mapping[Role, str] = MappingProxyType(
+    {
+        Role.CUSTOMER_USER: "Customer user",
+        Role.CUSTOMER_ADMIN: "Customer admin",
+        Role.PROVIDER_ADMIN: "Provider admin",
+    }
+)
+PIPELINE_LABELS: Mapping[PipelineType, str] = MappingProxyType(
+    {
+        PipelineType.TEST_HELP: "Test (help)",
+        PipelineType.GERMLINE_WGS_SNV: "Germline WGS · SNV",
+        PipelineType.GERMLINE_WGS_SNV_SV: "Germline WGS · SNV + SV",
+        PipelineType.GERMLINE_WGS_KITCHENSINK: "Germline WGS · kitchen sink",
+    }
+)
+TYPE_LABELS: Mapping[WorksetType, str] = MappingProxyType(
+    {
+        WorksetType.CLINICAL: "Clinical",
+        WorksetType.RUO: "Research use only",
+        WorksetType.LSMC: "LSMC",
+    }
+)
 WORD_FIXES: Mapping[str, str] = MappingProxyType({"qc": "QC", "ruo": "RUO", "wgs": "WGS"})
 
 
@@ -143,7 +153,7 @@ def short_date(at: datetime) -> str:
 
 
 def relative(at: datetime, now: datetime) -> str:
-    """``just now``, ``12 min ago``, ``5 h ago``, ``3 d ago``, ``in 4 min``; a date beyond 30 days."""
+    """``just now``, ``12 min ago``, ``5 h ago``, ``3 d ago``, ``in 4 min``; past 30 days a date."""
     seconds = int((utc(now) - utc(at)).total_seconds())
     future = seconds < 0
     seconds = abs(seconds)

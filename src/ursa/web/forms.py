@@ -32,7 +32,9 @@ class ListFilters:
         """Tenant keys are left empty: the service fills them from the principal."""
         return WorksetQuery(
             states=frozenset({self.state}) if self.state else frozenset(),
-            text=self.q, limit=self.limit, cursor=self.cursor,
+            text=self.q,
+            limit=self.limit,
+            cursor=self.cursor,
         )
 
 
@@ -44,8 +46,9 @@ def parse_list_filters(
         state=parse_enum(WorksetState, state_text, "state") if state_text else None,
         q=(q or "").strip()[:MAX_SEARCH],
         cursor=(cursor or "").strip() or None,
-        limit=max(ListFilters.MIN_LIMIT,
-                  min(limit or ListFilters.DEFAULT_LIMIT, ListFilters.MAX_LIMIT)),
+        limit=max(
+            ListFilters.MIN_LIMIT, min(limit or ListFilters.DEFAULT_LIMIT, ListFilters.MAX_LIMIT)
+        ),
     )
 
 
@@ -69,7 +72,8 @@ class CancelForm:
 def parse_cancel(data: Mapping[str, str]) -> CancelForm:
     reason = str(data.get("reason", "")).strip()
     if len(reason) > MAX_REASON:
-        return CancelForm(reason=reason,
-                          error=f"Keep the reason under {MAX_REASON} characters "
-                                f"(it has {len(reason)}).")
+        return CancelForm(
+            reason=reason,
+            error=f"Keep the reason under {MAX_REASON} characters (it has {len(reason)}).",
+        )
     return CancelForm(reason=reason)

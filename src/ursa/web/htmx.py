@@ -61,7 +61,9 @@ def render(
     """The partial for an htmx region request, the full page otherwise."""
     name = partial if wants_partial(request) else page
     return Template(
-        template_name=name, context=dict(context), status_code=status_code,
+        template_name=name,
+        context=dict(context),
+        status_code=status_code,
         headers=dict(headers or {}),
     )
 

@@ -5,30 +5,34 @@ cancel will do) is made here, never in a template or a controller."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote, urlencode
 
-from ursa.domain.customers import Customer, User
 from ursa.domain.enums import WorksetState
 from ursa.domain.ports import Page
-from ursa.domain.principals import ROLE_RANK
 from ursa.domain.transitions import allowed_events
 from ursa.domain.worksets import Workset
 from ursa.web import formatting as fmt
 from ursa.web.forms import ListFilters
+from ursa.web.presenters_session import Toast
 
-POLLING_STATES = frozenset({
-    WorksetState.READY, WorksetState.IN_PROGRESS, WorksetState.RETRYING,
-    WorksetState.AWAITING_APPROVAL, WorksetState.ON_HOLD,
-})
+POLLING_STATES = frozenset(
+    {
+        WorksetState.READY,
+        WorksetState.IN_PROGRESS,
+        WorksetState.RETRYING,
+        WorksetState.AWAITING_APPROVAL,
+        WorksetState.ON_HOLD,
+    }
+)
 """Non-terminal states whose status region reloads itself (``load delay:5s``)."""
 FILTER_STATES = tuple(WorksetState)
 LIST_URL = "/worksets"
 
 
 # --- URLs -------------------------------------------------------------------------------
+
 
 def workset_url(workset_id: str) -> str:
     return f"{LIST_URL}/{quote(workset_id, safe='')}"
@@ -49,67 +53,8 @@ def list_url(filters: ListFilters, *, cursor: str | None = None) -> str:
     return f"{LIST_URL}?{query}" if query else LIST_URL
 
 
-# --- layout -----------------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Viewer:
-    user_id: str
-    name: str
-    email: str
-    role_label: str
-    organisation: str
-    initials: str
-
-
-def present_viewer(user: User, customer: Customer | None) -> Viewer:
-    words = [w for w in user.display_name.split() if w] or [user.email]
-    return Viewer(
-        user_id=user.user_id, name=user.display_name or user.email, email=user.email,
-        role_label=fmt.role_label(user.role),
-        organisation=customer.name if customer else "Ursa (provider)",
-        initials="".join(w[0] for w in words[:2]).upper(),
-    )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Toast:
-    level: str
-    title: str
-    message: str
-
-
-# --- sign-in ----------------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SignInUser:
-    user_id: str
-    name: str
-    email: str
-    role_label: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SignInGroup:
-    title: str
-    users: tuple[SignInUser, ...]
-
-
-def present_sign_in(users: Iterable[User], customers: Iterable[Customer]) -> tuple[SignInGroup, ...]:
-    """Users grouped by customer (alphabetical), provider staff last; disabled users omitted."""
-    names = {c.customer_id: c.name for c in customers}
-    groups: dict[str, list[SignInUser]] = {}
-    ranked = sorted((u for u in users if not u.disabled),
-                    key=lambda u: (-ROLE_RANK[u.role], u.display_name))
-    for user in ranked:
-        title = names.get(user.customer_id or "", "Ursa (provider)")
-        groups.setdefault(title, []).append(SignInUser(
-            user_id=user.user_id, name=user.display_name, email=user.email,
-            role_label=fmt.role_label(user.role)))
-    provider_last = sorted(groups, key=lambda t: (t == "Ursa (provider)", t))
-    return tuple(SignInGroup(title=t, users=tuple(groups[t])) for t in provider_last)
-
-
 # --- list -------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Progress:
@@ -146,7 +91,7 @@ class Option:
 class WorksetList:
     rows: tuple[WorksetRow, ...]
     q: str
-    limit: int
+    limit_param: str
     state_options: tuple[Option, ...]
     self_url: str
     next_url: str | None
@@ -160,37 +105,53 @@ def present_progress(ws: Workset) -> Progress | None:
     if ws.state is not WorksetState.IN_PROGRESS or ws.progress_step is None:
         return None
     return Progress(
-        pct=fmt.percent(ws.progress_pct), step=fmt.humanize(ws.progress_step.value),
-        position=fmt.step_position(ws.progress_step), message=ws.progress_message,
+        pct=fmt.percent(ws.progress_pct),
+        step=fmt.humanize(ws.progress_step.value),
+        position=fmt.step_position(ws.progress_step),
+        message=ws.progress_message,
     )
 
 
 def present_row(ws: Workset, now: datetime) -> WorksetRow:
     return WorksetRow(
-        workset_id=ws.workset_id, name=ws.name, href=workset_url(ws.workset_id),
-        badge=fmt.workset_badge(ws.state), progress=present_progress(ws),
-        priority=fmt.priority_label(ws.priority), urgent=ws.priority.rank == 0,
-        samples=ws.manifest.sample_count, created=fmt.relative(ws.created_at, now),
-        created_full=fmt.full_time(ws.created_at), created_iso=fmt.iso(ws.created_at),
+        workset_id=ws.workset_id,
+        name=ws.name,
+        href=workset_url(ws.workset_id),
+        badge=fmt.workset_badge(ws.state),
+        progress=present_progress(ws),
+        priority=fmt.priority_label(ws.priority),
+        urgent=ws.priority.rank == 0,
+        samples=ws.manifest.sample_count,
+        created=fmt.relative(ws.created_at, now),
+        created_full=fmt.full_time(ws.created_at),
+        created_iso=fmt.iso(ws.created_at),
         cost=fmt.cost_summary(ws.cost_estimate, ws.cost_actual),
     )
 
 
 def present_list(page: Page[Workset], filters: ListFilters, now: datetime) -> WorksetList:
     chosen = filters.state.value if filters.state else ""
-    options = (Option(value="", label="All active and finished", selected=not chosen),
-               *(Option(value=s.value, label=fmt.humanize(s.value), selected=s.value == chosen)
-                 for s in FILTER_STATES))
+    options = (
+        Option(value="", label="All active and finished", selected=not chosen),
+        *(
+            Option(value=s.value, label=fmt.humanize(s.value), selected=s.value == chosen)
+            for s in FILTER_STATES
+        ),
+    )
     count = len(page.items)
     summary = f"{count} workset{'s' if count != 1 else ''}"
     if page.next_cursor or filters.cursor:
         summary = f"{summary} on this page"
     filtered = bool(filters.state or filters.q)
     return WorksetList(
-        rows=tuple(present_row(ws, now) for ws in page.items), q=filters.q, limit=filters.limit,
-        state_options=options, self_url=list_url(filters, cursor=filters.cursor),
+        rows=tuple(present_row(ws, now) for ws in page.items),
+        q=filters.q,
+        limit_param="" if filters.limit == ListFilters.DEFAULT_LIMIT else str(filters.limit),
+        state_options=options,
+        self_url=list_url(filters, cursor=filters.cursor),
         next_url=list_url(filters, cursor=page.next_cursor) if page.next_cursor else None,
-        first_url=list_url(filters) if filters.cursor else None, summary=summary,
+        first_url=list_url(filters) if filters.cursor else None,
+        summary=summary,
         empty_text="No worksets match these filters." if filtered else "No worksets yet.",
     )
 
@@ -230,6 +191,7 @@ class CancelDialog:
     name: str
     badge: fmt.Badge
     allowed: bool
+    keep_label: str
     explanation: str
     action_url: str
     detail_url: str
@@ -239,19 +201,34 @@ class CancelDialog:
 
 def present_cancel(ws: Workset, *, reason: str = "", error: str = "") -> CancelDialog:
     return CancelDialog(
-        workset_id=ws.workset_id, name=ws.name, badge=fmt.workset_badge(ws.state),
-        allowed=can_cancel(ws), explanation=cancel_explanation(ws),
-        action_url=cancel_url(ws.workset_id), detail_url=workset_url(ws.workset_id),
-        reason=reason, error=error,
+        workset_id=ws.workset_id,
+        name=ws.name,
+        badge=fmt.workset_badge(ws.state),
+        allowed=can_cancel(ws),
+        keep_label="Keep workset" if can_cancel(ws) else "Close",
+        explanation=cancel_explanation(ws),
+        action_url=cancel_url(ws.workset_id),
+        detail_url=workset_url(ws.workset_id),
+        reason=reason,
+        error=error,
     )
 
 
 def cancel_toast(ws: Workset, outcome: str) -> Toast:
     if outcome == "stopping":
-        return Toast(level="info", title="Stopping workset",
-                     message=f"{ws.name}: Ursa is stopping the run on the cluster.")
+        return Toast(
+            level="info",
+            title="Stopping workset",
+            message=f"{ws.name}: Ursa is stopping the run on the cluster.",
+        )
     if outcome == "already":
-        return Toast(level="info", title="Already canceled",
-                     message=f"{ws.name} was already canceled or is stopping.")
-    return Toast(level="success", title="Workset canceled",
-                 message=f"{ws.name} was canceled. Nothing more will run.")
+        return Toast(
+            level="info",
+            title="Already canceled",
+            message=f"{ws.name} was already canceled or is stopping.",
+        )
+    return Toast(
+        level="success",
+        title="Workset canceled",
+        message=f"{ws.name} was canceled. Nothing more will run.",
+    )

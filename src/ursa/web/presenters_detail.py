@@ -96,16 +96,22 @@ def present_error(code: str | None, message: str | None) -> ErrorView | None:
         entry = catalogue_entry(code or "")
     except KeyError:
         return ErrorView(code=code or "", name="", message=message or "", remediation="")
-    return ErrorView(code=entry.code, name=fmt.humanize(entry.name), message=message or "",
-                     remediation=entry.remediation)
+    return ErrorView(
+        code=entry.code,
+        name=fmt.humanize(entry.name),
+        message=message or "",
+        remediation=entry.remediation,
+    )
 
 
 def status_note(ws: Workset, now: datetime) -> str:
     if ws.cancel_pending and ws.state is WorksetState.IN_PROGRESS:
         return "Cancel requested: Ursa is stopping the run on the cluster."
     if ws.state is WorksetState.RETRYING and ws.next_attempt_at is not None:
-        return (f"Attempt {ws.attempts} of {ws.attempts_allowed} failed; "
-                f"next attempt {fmt.relative(ws.next_attempt_at, now)}.")
+        return (
+            f"Attempt {ws.attempts} of {ws.attempts_allowed} failed; "
+            f"next attempt {fmt.relative(ws.next_attempt_at, now)}."
+        )
     if ws.state is WorksetState.ON_HOLD and ws.hold_reason:
         return f"On hold: {ws.hold_reason}"
     if ws.state is WorksetState.AWAITING_APPROVAL:
@@ -122,27 +128,36 @@ def status_trigger(ws: Workset) -> str:
 
 def present_status(ws: Workset, now: datetime) -> StatusView:
     return StatusView(
-        workset_id=ws.workset_id, name=ws.name, badge=fmt.workset_badge(ws.state),
-        progress=present_progress(ws), poll=ws.state in POLLING_STATES,
+        workset_id=ws.workset_id,
+        name=ws.name,
+        badge=fmt.workset_badge(ws.state),
+        progress=present_progress(ws),
+        poll=ws.state in POLLING_STATES,
         trigger=status_trigger(ws),
         note=status_note(ws, now),
         error=present_error(ws.last_error_code, ws.last_error_message),
-        can_cancel=can_cancel(ws), cancel_url=cancel_url(ws.workset_id),
-        self_url=workset_url(ws.workset_id), updated=fmt.relative(ws.updated_at, now),
+        can_cancel=can_cancel(ws),
+        cancel_url=cancel_url(ws.workset_id),
+        self_url=workset_url(ws.workset_id),
+        updated=fmt.relative(ws.updated_at, now),
         updated_iso=fmt.iso(ws.updated_at),
     )
 
 
 def present_facts(ws: Workset, now: datetime) -> tuple[Fact, ...]:
     return (
-        Fact(label="Pipeline", value=f"{fmt.PIPELINE_LABELS[ws.pipeline_type]} "
-                                     f"({ws.pipeline_version})"),
+        Fact(
+            label="Pipeline",
+            value=f"{fmt.PIPELINE_LABELS[ws.pipeline_type]} ({ws.pipeline_version})",
+        ),
         Fact(label="Reference", value=f"{ws.reference_genome.value} / {ws.genome_build}"),
         Fact(label="Priority", value=fmt.priority_label(ws.priority)),
         Fact(label="Type", value=fmt.TYPE_LABELS[ws.workset_type]),
         Fact(label="Owner", value=ws.created_by_email),
-        Fact(label="Created",
-             value=f"{fmt.full_time(ws.created_at)} ({fmt.relative(ws.created_at, now)})"),
+        Fact(
+            label="Created",
+            value=f"{fmt.full_time(ws.created_at)} ({fmt.relative(ws.created_at, now)})",
+        ),
         Fact(label="Samples", value=str(ws.manifest.sample_count)),
         Fact(label="Attempts", value=f"{ws.attempts} of {ws.attempts_allowed}"),
         Fact(label="Cost estimate", value=fmt.money(ws.cost_estimate)),
@@ -164,9 +179,12 @@ def failure_label(code: str | None) -> str:
 def present_sample(sample: Sample) -> SampleRow:
     sex = "" if sample.n_x is None or sample.n_y is None else f"X{sample.n_x} Y{sample.n_y}"
     return SampleRow(
-        sample_id=sample.sample_id, external_id=sample.external_sample_id or fmt.DASH,
-        sample_type=fmt.humanize(sample.sample_type), size=fmt.gib(sample.input_bytes),
-        sex_chromosomes=sex or fmt.DASH, badge=fmt.sample_badge(sample.state),
+        sample_id=sample.sample_id,
+        external_id=sample.external_sample_id or fmt.DASH,
+        sample_type=fmt.humanize(sample.sample_type),
+        size=fmt.gib(sample.input_bytes),
+        sex_chromosomes=sex or fmt.DASH,
+        badge=fmt.sample_badge(sample.state),
         cost=fmt.cost_summary(sample.cost_estimate, sample.cost_actual),
         failure=failure_label(sample.failure_code),
     )
@@ -198,18 +216,26 @@ def state_change(entry: HistoryEntry) -> str:
 
 def present_history(entry: HistoryEntry, now: datetime, viewer_id: str) -> HistoryItem:
     return HistoryItem(
-        seq=entry.seq, when=fmt.relative(entry.at, now), when_full=fmt.full_time(entry.at),
-        when_iso=fmt.iso(entry.at), title=fmt.humanize(entry.event), change=state_change(entry),
-        actor=actor_label(entry.actor, viewer_id), reason=entry.reason or "",
+        seq=entry.seq,
+        when=fmt.relative(entry.at, now),
+        when_full=fmt.full_time(entry.at),
+        when_iso=fmt.iso(entry.at),
+        title=fmt.humanize(entry.event),
+        change=state_change(entry),
+        actor=actor_label(entry.actor, viewer_id),
+        reason=entry.reason or "",
     )
 
 
 def present_detail(detail: WorksetDetail, now: datetime, viewer_id: str) -> DetailView:
     ws = detail.workset
     return DetailView(
-        status=present_status(ws, now), facts=present_facts(ws, now),
+        status=present_status(ws, now),
+        facts=present_facts(ws, now),
         samples=tuple(present_sample(s) for s in detail.samples),
-        history=tuple(present_history(h, now, viewer_id)
-                      for h in sorted(detail.history, key=lambda h: h.seq, reverse=True)),
+        history=tuple(
+            present_history(h, now, viewer_id)
+            for h in sorted(detail.history, key=lambda h: h.seq, reverse=True)
+        ),
         list_url="/worksets",
     )

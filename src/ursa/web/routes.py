@@ -23,5 +23,6 @@ def portal_router(*, dev_sign_in: bool) -> Router:
     exists only when ``dev_sign_in`` is on."""
     handlers: list[ControllerRouterHandler] = [home, sign_out, WorksetController]
     handlers += [dev_sign_in_page, sign_in_as] if dev_sign_in else [idp_sign_in_page]
-    return Router(path="/", route_handlers=handlers, include_in_schema=False,
-                  request_class=HTMXRequest)
+    return Router(
+        path="/", route_handlers=handlers, include_in_schema=False, request_class=HTMXRequest
+    )

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
 from builders import ACME_USER, GLOBEX_ADMIN, PROVIDER
 from service_world import LAB_BUCKET, MANIFEST, World
-from ursa.domain.enums import ReferenceGenome, SampleState, WorksetState
-from ursa.domain.errors import IdempotencyConflict, InvalidInput
+from ursa.domain.enums import PipelineType, ReferenceGenome, SampleState, WorksetState
+from ursa.domain.errors import IdempotencyConflict, InvalidInput, QuotaExceeded
 from ursa.domain.ports import WorksetQuery
+from ursa.domain.services.estimate import estimate_workset
 from ursa.domain.services.submit import SubmitRequest, submit_workset
 
 pytestmark = pytest.mark.anyio
@@ -112,3 +114,31 @@ async def test_provider_must_name_the_customer(
 ) -> None:
     with pytest.raises(InvalidInput, match="name the customer"):
         await submit_workset(world.container.ports, PROVIDER, request_for())
+
+
+async def test_storage_quota_is_enforced_at_submit(
+    world: World, request_for: Callable[..., SubmitRequest]
+) -> None:
+    ports = world.container.ports
+    customer = await ports.directory.get_customer(ACME_USER.customer_id or "")
+    await ports.directory.put_customer(replace(customer, max_storage_gb=10))
+    with pytest.raises(QuotaExceeded, match="storage quota of 10 GiB"):
+        await submit_workset(ports, ACME_USER, request_for())
+
+
+async def test_estimate_is_a_dry_run(
+    world: World, request_for: Callable[..., SubmitRequest]
+) -> None:
+    ports = world.container.ports
+    result = await estimate_workset(
+        ports,
+        ACME_USER,
+        manifest=MANIFEST,
+        pipeline_type=PipelineType.GERMLINE_WGS_SNV,
+        reference_genome=ReferenceGenome.GRCH38,
+    )
+    assert result.sample_count == 3 and result.input_bytes == 8 * 30 * 2**30
+    assert result.quote.low < result.quote.point < result.quote.high
+    submitted = await submit_workset(ports, ACME_USER, request_for())
+    assert submitted.workset.cost_estimate == result.quote.point
+    assert len((await ports.worksets.list(WorksetQuery())).items) == 1

@@ -10,7 +10,8 @@ from ursa.domain.budgets import Budget, BudgetPeriod, BudgetScope, HardAction, V
 from ursa.domain.creation import BudgetOutcome, submission_state
 from ursa.domain.customers import Customer
 from ursa.domain.enums import ACTIVE_STATES, PipelineType, Priority, WorksetState, WorksetType
-from ursa.domain.estimates import Quote, estimate, make_quote
+from ursa.domain.errors import QuotaExceeded
+from ursa.domain.estimates import Estimate, Quote, estimate, make_quote
 from ursa.domain.ports import WorksetQuery
 from ursa.domain.services.context import Ports
 
@@ -27,10 +28,19 @@ def price(
     workset_id: str,
     now: datetime,
     rates: RateCard = RATE_CARD,
-) -> Quote:
-    """One estimator for every figure (the validator's dry run uses it too)."""
+) -> tuple[Estimate, Quote]:
+    """One estimator for every figure: submit and the dry run both use it."""
     figures = estimate(sizes, pipeline, priority, workset_type, rates)
-    return make_quote(figures, quote_id=quote_id, workset_id=workset_id, created_at=now)
+    return figures, make_quote(figures, quote_id=quote_id, workset_id=workset_id, created_at=now)
+
+
+def check_quota(customer: Customer, figures: Estimate) -> None:
+    """§10.2: the estimated results must fit the customer's storage quota."""
+    if figures.result_gib > customer.max_storage_gb:
+        raise QuotaExceeded(
+            f"the estimated results ({figures.result_gib:.0f} GiB) exceed your storage quota "
+            f"of {customer.max_storage_gb} GiB; ask the provider to raise it"
+        )
 
 
 def credit_budget(customer: Customer) -> Budget | None:

@@ -22,7 +22,7 @@ from ursa.domain.principals import Principal
 from ursa.domain.services.context import Ports
 from ursa.domain.services.idempotency import begin, fingerprint
 from ursa.domain.services.inputs import pin_inputs, sample_records, store_submission
-from ursa.domain.services.pricing import gate, price
+from ursa.domain.services.pricing import check_quota, gate, price
 from ursa.domain.tenancy import Action, require_scope
 from ursa.domain.validation import validate_email, validate_pipeline_version, validate_workset_name
 from ursa.domain.worksets import Affinity, ManifestRef, RunOptions, Workset
@@ -103,7 +103,7 @@ async def submit_workset(
         pins, sizes = await pin_inputs(ports, customer, manifest)
         now = ports.clock.now()
         workset_id = new_workset_id(name, ports.ids.hex8())
-        quote = price(
+        figures, quote = price(
             sizes,
             request.pipeline_type,
             request.priority,
@@ -112,6 +112,7 @@ async def submit_workset(
             workset_id=workset_id,
             now=now,
         )
+        check_quota(customer, figures)
         state = await gate(ports, customer, request.workset_type, quote.point)
         ws = Workset(
             workset_id=workset_id,

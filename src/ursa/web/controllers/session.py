@@ -14,7 +14,7 @@ from ursa.domain.services.auth import principal_for_user
 from ursa.domain.services.context import Ports
 from ursa.web.controllers.common import SESSION_USER
 from ursa.web.forms import parse_sign_in
-from ursa.web.presenters import present_sign_in
+from ursa.web.presenters_session import present_sign_in
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 HOME = "/worksets"
@@ -29,8 +29,9 @@ async def home() -> Redirect:
 @get(SIGN_IN, name="sign-in-dev")
 async def dev_sign_in_page(ports: Ports) -> Template:
     """Every seeded user as a one-click button, grouped by customer."""
-    groups = present_sign_in(await ports.directory.list_users(),
-                             await ports.directory.list_customers())
+    groups = present_sign_in(
+        await ports.directory.list_users(), await ports.directory.list_customers()
+    )
     return Template(template_name="sign_in.html", context={"groups": groups, "dev": True})
 
 

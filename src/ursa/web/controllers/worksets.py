@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, Parameter
 from litestar.response import Template
 
 from ursa.domain.principals import Principal
@@ -18,16 +18,17 @@ from ursa.web import htmx
 from ursa.web.controllers.common import provide_viewer
 from ursa.web.forms import parse_cancel, parse_list_filters
 from ursa.web.presenters import (
-    Viewer,
     cancel_toast,
     present_cancel,
     present_list,
     workset_url,
 )
 from ursa.web.presenters_detail import present_detail
+from ursa.web.presenters_session import Viewer
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 AnyRequest = Request[Any, Any, Any]
+StateParam = Annotated[str | None, Parameter(query="state")]  # ``state`` is reserved by Litestar
 
 
 class WorksetController(Controller):
@@ -36,55 +37,92 @@ class WorksetController(Controller):
 
     @get("/", name="worksets")
     async def index(
-        self, request: AnyRequest, ports: Ports, principal: Principal, viewer: Viewer,
-        state: str | None = None, q: str | None = None, cursor: str | None = None,
+        self,
+        request: AnyRequest,
+        ports: Ports,
+        principal: Principal,
+        viewer: Viewer,
+        state_filter: StateParam = None,
+        q: str | None = None,
+        cursor: str | None = None,
         limit: int | None = None,
     ) -> Template:
         """Full page, or only ``#worksets-table`` for filter, search and paging requests."""
-        filters = parse_list_filters(state=state, q=q, cursor=cursor, limit=limit)
+        filters = parse_list_filters(state=state_filter, q=q, cursor=cursor, limit=limit)
         page = await list_worksets(ports, principal, filters.query())
         view = present_list(page, filters, ports.clock.now())
-        return htmx.render(request, page="worksets/index.html", partial="worksets/_table.html",
-                           context={"view": view, "viewer": viewer})
+        return htmx.render(
+            request,
+            page="worksets/index.html",
+            partial="worksets/_table.html",
+            context={"view": view, "viewer": viewer},
+        )
 
     @get("/{workset_id:str}", name="workset")
     async def detail(
-        self, request: AnyRequest, ports: Ports, principal: Principal, viewer: Viewer,
+        self,
+        request: AnyRequest,
+        ports: Ports,
+        principal: Principal,
+        viewer: Viewer,
         workset_id: str,
     ) -> Template:
         """Full page, or only the self-polling ``#workset-status`` region."""
         found = await get_workset(ports, principal, workset_id)
         view = present_detail(found, ports.clock.now(), principal.user_id)
-        return htmx.render(request, page="worksets/detail.html", partial="worksets/_status.html",
-                           context={"view": view, "status": view.status, "viewer": viewer})
+        return htmx.render(
+            request,
+            page="worksets/detail.html",
+            partial="worksets/_status.html",
+            context={"view": view, "status": view.status, "viewer": viewer},
+        )
 
     @get("/{workset_id:str}/cancel", name="workset-cancel-confirm")
     async def confirm_cancel(
-        self, request: AnyRequest, ports: Ports, principal: Principal, viewer: Viewer,
+        self,
+        request: AnyRequest,
+        ports: Ports,
+        principal: Principal,
+        viewer: Viewer,
         workset_id: str,
     ) -> Template:
         """The confirmation dialog (a full confirm page without htmx)."""
         found = await get_workset(ports, principal, workset_id)
-        return htmx.render(request, page="worksets/cancel.html", partial="dialogs/_cancel.html",
-                           context={"dialog": present_cancel(found.workset), "viewer": viewer})
+        return htmx.render(
+            request,
+            page="worksets/cancel.html",
+            partial="dialogs/_cancel.html",
+            context={"dialog": present_cancel(found.workset), "viewer": viewer},
+        )
 
     @post("/{workset_id:str}/cancel", name="workset-cancel")
     async def cancel(
-        self, request: AnyRequest, ports: Ports, principal: Principal, viewer: Viewer,
-        workset_id: str, data: FormData,
+        self,
+        request: AnyRequest,
+        ports: Ports,
+        principal: Principal,
+        viewer: Viewer,
+        workset_id: str,
+        data: FormData,
     ) -> Response[Any]:
         """Closes the dialog, refreshes listeners of ``worksetChanged`` and shows a toast."""
         form = parse_cancel(data)
         if not form.valid:
             found = await get_workset(ports, principal, workset_id)
             dialog = present_cancel(found.workset, reason=form.reason, error=form.error)
-            return htmx.render(request, page="worksets/cancel.html",
-                               partial="dialogs/_cancel.html", status_code=422,
-                               context={"dialog": dialog, "viewer": viewer})
+            return htmx.render(
+                request,
+                page="worksets/cancel.html",
+                partial="dialogs/_cancel.html",
+                status_code=422,
+                context={"dialog": dialog, "viewer": viewer},
+            )
         result = await cancel_workset(ports, principal, workset_id, reason=form.reason or None)
         toast = cancel_toast(result.workset, result.outcome.value)
         return htmx.after_post(
-            request, redirect_to=workset_url(workset_id), partial="components/_toast.html",
+            request,
+            redirect_to=workset_url(workset_id),
+            partial="components/_toast.html",
             context={"level": toast.level, "title": toast.title, "message": toast.message},
             headers={**htmx.close_dialog({htmx.WORKSET_CHANGED: workset_id}), **htmx.no_swap()},
         )

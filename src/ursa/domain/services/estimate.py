@@ -1,0 +1,77 @@
+"""estimate_workset: the dry run. Validates the manifest, checks every input exists and prices
+it with the same estimator as submit; creates nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ursa.domain.catalogue import genome_build
+from ursa.domain.enums import PipelineType, Priority, ReferenceGenome, WorksetType
+from ursa.domain.errors import InvalidInput
+from ursa.domain.estimates import Estimate, Quote
+from ursa.domain.manifest_types import ManifestRules
+from ursa.domain.manifests import parse_manifest
+from ursa.domain.principals import Principal
+from ursa.domain.services.context import Ports
+from ursa.domain.services.inputs import pin_inputs
+from ursa.domain.services.pricing import check_quota, price
+from ursa.domain.tenancy import Action, require_scope
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EstimateResult:
+    estimate: Estimate
+    quote: Quote
+    sample_count: int
+    row_count: int
+    input_bytes: int
+
+
+async def estimate_workset(
+    ports: Ports,
+    principal: Principal,
+    *,
+    manifest: bytes,
+    pipeline_type: PipelineType,
+    reference_genome: ReferenceGenome,
+    priority: Priority = Priority.NORMAL,
+    workset_type: WorksetType = WorksetType.RUO,
+    customer_id: str | None = None,
+) -> EstimateResult:
+    require_scope(principal, Action.VIEW)
+    tenant = principal.customer_id or customer_id
+    if tenant is None:
+        raise InvalidInput.single(
+            "customer_id",
+            "EMPTY_REQUIRED",
+            "a provider admin must name the customer to estimate for",
+        )
+    customer = await ports.directory.get_customer(tenant)
+    genome_build(pipeline_type, reference_genome)
+    parsed = parse_manifest(
+        manifest,
+        ManifestRules(
+            stage_target=ports.policies.stage_target,
+            max_samples=ports.policies.max_samples,
+            allow_local_paths=principal.is_provider_admin,
+            allowed_local_roots=ports.policies.allowed_local_roots,
+        ),
+    )
+    _, sizes = await pin_inputs(ports, customer, parsed)
+    figures, quote = price(
+        sizes,
+        pipeline_type,
+        priority,
+        workset_type,
+        quote_id="q-dry-run",
+        workset_id="dry-run",
+        now=ports.clock.now(),
+    )
+    check_quota(customer, figures)
+    return EstimateResult(
+        estimate=figures,
+        quote=quote,
+        sample_count=parsed.sample_count,
+        row_count=parsed.row_count,
+        input_bytes=sum(sizes.values()),
+    )

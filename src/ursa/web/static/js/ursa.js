@@ -1,0 +1,33 @@
+// Ursa portal behaviour: modal dialogs and htmx response handling. Nothing else.
+(function () {
+  "use strict";
+
+  // 422 re-renders a form with its errors; other 4xx/5xx carry an out-of-band toast
+  // (the server adds HX-Reswap: none so the target itself is left alone).
+  htmx.config.responseHandling = [
+    { code: "204", swap: false },
+    { code: "[23]..", swap: true },
+    { code: "422", swap: true },
+    { code: "[45]..", swap: true, error: true },
+    { code: "...", swap: false }
+  ];
+
+  var SELECTOR = "dialog[data-onload-showmodal]";
+
+  htmx.onLoad(function (root) {
+    var dialogs = root.matches && root.matches(SELECTOR) ? [root] : [];
+    if (root.querySelectorAll) {
+      dialogs = dialogs.concat(Array.prototype.slice.call(root.querySelectorAll(SELECTOR)));
+    }
+    dialogs.forEach(function (dialog) {
+      if (!dialog.open) { dialog.showModal(); }
+    });
+  });
+
+  document.addEventListener("closeDialog", function () {
+    document.querySelectorAll("#dialogs dialog").forEach(function (dialog) {
+      if (dialog.open) { dialog.close(); }
+      dialog.remove();
+    });
+  });
+})();
