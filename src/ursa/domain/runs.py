@@ -37,6 +37,17 @@ def _fence(ws: Workset, token: int) -> None:
         raise LeaseLost(f"lease token {token} is no longer current for {ws.workset_id}")
 
 
+def _lease(owner: str, token: int, now: datetime) -> dict[str, object]:
+    """The fields of a freshly taken lease (claim and takeover)."""
+    return {
+        "lease_owner": owner,
+        "lease_token": token,
+        "lease_acquired_at": now,
+        "lease_expires_at": now + LEASE_DURATION,
+        "heartbeat_at": now,
+    }
+
+
 def claim(ws: Workset, *, actor: Actor, owner: str, now: datetime) -> Transition:
     """T11/T12: take the lease, start a run (attempts + 1, token + 1)."""
     if ws.lease_live:
@@ -58,11 +69,7 @@ def claim(ws: Workset, *, actor: Actor, owner: str, now: datetime) -> Transition
         actor=actor,
         now=now,
         changes={
-            "lease_owner": owner,
-            "lease_token": token,
-            "lease_acquired_at": now,
-            "lease_expires_at": now + LEASE_DURATION,
-            "heartbeat_at": now,
+            **_lease(owner, token, now),
             "attempts": attempt,
             "current_run_id": run,
             "last_attempt_at": now,
@@ -104,11 +111,7 @@ def takeover(
         actor=actor,
         now=now,
         changes={
-            "lease_owner": owner,
-            "lease_token": token,
-            "lease_acquired_at": now,
-            "lease_expires_at": now + LEASE_DURATION,
-            "heartbeat_at": now,
+            **_lease(owner, token, now),
             "takeovers": ws.takeovers + 1,
         },
         events=(

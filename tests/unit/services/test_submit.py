@@ -112,7 +112,7 @@ async def test_approval_policy_holds_for_approval(
 async def test_provider_must_name_the_customer(
     world: World, request_for: Callable[..., SubmitRequest]
 ) -> None:
-    with pytest.raises(InvalidInput, match="name the customer"):
+    with pytest.raises(InvalidInput, match="must name the customer"):
         await submit_workset(world.container.ports, PROVIDER, request_for())
 
 

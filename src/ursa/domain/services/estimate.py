@@ -7,13 +7,10 @@ from dataclasses import dataclass
 
 from ursa.domain.catalogue import genome_build
 from ursa.domain.enums import PipelineType, Priority, ReferenceGenome, WorksetType
-from ursa.domain.errors import InvalidInput
 from ursa.domain.estimates import Estimate, Quote
-from ursa.domain.manifest_types import ManifestRules
-from ursa.domain.manifests import parse_manifest
 from ursa.domain.principals import Principal
 from ursa.domain.services.context import Ports
-from ursa.domain.services.inputs import pin_inputs
+from ursa.domain.services.inputs import customer_for, pin_inputs, read_manifest
 from ursa.domain.services.pricing import check_quota, price
 from ursa.domain.tenancy import Action, require_scope
 
@@ -39,24 +36,9 @@ async def estimate_workset(
     customer_id: str | None = None,
 ) -> EstimateResult:
     require_scope(principal, Action.VIEW)
-    tenant = principal.customer_id or customer_id
-    if tenant is None:
-        raise InvalidInput.single(
-            "customer_id",
-            "EMPTY_REQUIRED",
-            "a provider admin must name the customer to estimate for",
-        )
-    customer = await ports.directory.get_customer(tenant)
+    customer = await customer_for(ports, principal, customer_id)
     genome_build(pipeline_type, reference_genome)
-    parsed = parse_manifest(
-        manifest,
-        ManifestRules(
-            stage_target=ports.policies.stage_target,
-            max_samples=ports.policies.max_samples,
-            allow_local_paths=principal.is_provider_admin,
-            allowed_local_roots=ports.policies.allowed_local_roots,
-        ),
-    )
+    parsed = read_manifest(ports, principal, manifest)
     _, sizes = await pin_inputs(ports, customer, parsed)
     figures, quote = price(
         sizes,

@@ -8,13 +8,38 @@ from decimal import Decimal
 from ursa.domain.customers import Customer
 from ursa.domain.errors import InvalidInput, Issue
 from ursa.domain.estimates import Quote
-from ursa.domain.manifest_types import Manifest
+from ursa.domain.manifest_types import Manifest, ManifestRules
+from ursa.domain.manifests import parse_manifest
+from ursa.domain.principals import Principal
 from ursa.domain.samples import Sample
 from ursa.domain.services.context import Ports
 from ursa.domain.validation import parse_s3_uri
 from ursa.domain.worksets import InputPin, Workset
 
 _COLD = frozenset({"GLACIER", "DEEP_ARCHIVE"})
+
+
+async def customer_for(ports: Ports, principal: Principal, customer_id: str | None) -> Customer:
+    """A customer's own tenant, or the customer a provider admin names."""
+    tenant = principal.customer_id or customer_id
+    if tenant is None:
+        raise InvalidInput.single(
+            "customer_id", "EMPTY_REQUIRED", "a provider admin must name the customer"
+        )
+    return await ports.directory.get_customer(tenant)
+
+
+def read_manifest(ports: Ports, principal: Principal, data: bytes) -> Manifest:
+    """Parse under the deployment's rules; only provider admins may name head-node paths."""
+    return parse_manifest(
+        data,
+        ManifestRules(
+            stage_target=ports.policies.stage_target,
+            max_samples=ports.policies.max_samples,
+            allow_local_paths=principal.is_provider_admin,
+            allowed_local_roots=ports.policies.allowed_local_roots,
+        ),
+    )
 
 
 async def pin_inputs(

@@ -14,14 +14,17 @@ from ursa.domain.enums import (
     WorksetState,
     WorksetType,
 )
-from ursa.domain.errors import InvalidInput
 from ursa.domain.ids import new_workset_id, quote_id
-from ursa.domain.manifest_types import ManifestRules
-from ursa.domain.manifests import parse_manifest
 from ursa.domain.principals import Principal
 from ursa.domain.services.context import Ports
 from ursa.domain.services.idempotency import begin, fingerprint
-from ursa.domain.services.inputs import pin_inputs, sample_records, store_submission
+from ursa.domain.services.inputs import (
+    customer_for,
+    pin_inputs,
+    read_manifest,
+    sample_records,
+    store_submission,
+)
 from ursa.domain.services.pricing import check_quota, gate, price
 from ursa.domain.tenancy import Action, require_scope
 from ursa.domain.validation import validate_email, validate_pipeline_version, validate_workset_name
@@ -73,27 +76,14 @@ async def submit_workset(
     ports: Ports, principal: Principal, request: SubmitRequest, *, customer_id: str | None = None
 ) -> SubmitResult:
     require_scope(principal, Action.SUBMIT)
-    tenant = principal.customer_id or customer_id
-    if tenant is None:
-        raise InvalidInput.single(
-            "customer_id", "EMPTY_REQUIRED", "a provider admin must name the customer to submit for"
-        )
-    customer = await ports.directory.get_customer(tenant)
+    customer = await customer_for(ports, principal, customer_id)
     name = validate_workset_name(request.name)
     for email in request.options.notification_emails:
         validate_email(email)
     entry = CATALOGUE[request.pipeline_type]
     version = validate_pipeline_version(request.pipeline_version or entry.default_version)
     build = genome_build(request.pipeline_type, request.reference_genome)
-    manifest = parse_manifest(
-        request.manifest,
-        ManifestRules(
-            stage_target=ports.policies.stage_target,
-            max_samples=ports.policies.max_samples,
-            allow_local_paths=principal.is_provider_admin,
-            allowed_local_roots=ports.policies.allowed_local_roots,
-        ),
-    )
+    manifest = read_manifest(ports, principal, request.manifest)
     scope = f"{customer.customer_id}#submit"
     print_ = request_fingerprint(request, manifest.sha256)
     replay_id = await begin(ports, scope=scope, key=request.idempotency_key, print_=print_)

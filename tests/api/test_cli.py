@@ -1,0 +1,100 @@
+"""The ``ursa`` command: a real ``ursa dev`` process, and production refusing unsafe settings."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ursa.app.cli import main
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get(url: str, token: str | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+@pytest.fixture(scope="module")
+def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    tokens = tmp_path_factory.mktemp("dev") / "tokens.json"
+    port = _free_port()
+    env = {**os.environ, "URSA_LOG_LEVEL": "WARNING"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ursa.app.cli", "dev", "--port", str(port), "--tokens-file",
+         str(tokens)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if _get(f"{base}/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("ursa dev did not start in 30 s")
+        yield base, tokens
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        assert process.stdout is not None
+        process.stdout.close()
+
+
+def test_dev_serves_the_seeded_product(dev_server: tuple[str, Path]) -> None:
+    base, tokens_file = dev_server
+    tokens = json.loads(tokens_file.read_text())
+    assert set(tokens) >= {"sam@acme.example", "gil@globex.example", "admin@ursa.example"}
+    assert oct(tokens_file.stat().st_mode & 0o777) == "0o600"
+    status, body = _get(f"{base}/api/v1/worksets?limit=100", tokens["gil@globex.example"])
+    assert status == 200
+    customers = {w["customer_id"] for w in json.loads(body)["items"]}
+    assert customers == {"globex-bio-7d20e4c1"}
+    status, body = _get(f"{base}/schema/openapi.json")
+    assert status == 200 and json.loads(body)["openapi"].startswith("3.1")
+    assert _get(f"{base}/api/v1/worksets")[0] == 401
+
+
+def test_production_refuses_a_default_secret(monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("URSA_ENV", "production")
+    monkeypatch.delenv("URSA_SESSION_SECRET", raising=False)
+    assert main(["serve"]) == 2
+    assert "URSA_SESSION_SECRET" in capsys.readouterr().err
+
+
+def test_production_refuses_dev_sign_in(monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("URSA_ENV", "production")
+    monkeypatch.setenv("URSA_SESSION_SECRET", "s" * 40)
+    assert main(["serve"]) == 2
+    assert "URSA_DEV_SIGN_IN" in capsys.readouterr().err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0 and "ursa 0.1.0" in capsys.readouterr().out
