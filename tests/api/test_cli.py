@@ -41,9 +41,19 @@ def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     port = _free_port()
     env = {**os.environ, "URSA_LOG_LEVEL": "WARNING"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "ursa.app.cli", "dev", "--port", str(port), "--tokens-file",
-         str(tokens)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "ursa.app.cli",
+            "dev",
+            "--port",
+            str(port),
+            "--tokens-file",
+            str(tokens),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -78,16 +88,18 @@ def test_dev_serves_the_seeded_product(dev_server: tuple[str, Path]) -> None:
     assert _get(f"{base}/api/v1/worksets")[0] == 401
 
 
-def test_production_refuses_a_default_secret(monkeypatch: pytest.MonkeyPatch,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_production_refuses_a_default_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("URSA_ENV", "production")
     monkeypatch.delenv("URSA_SESSION_SECRET", raising=False)
     assert main(["serve"]) == 2
     assert "URSA_SESSION_SECRET" in capsys.readouterr().err
 
 
-def test_production_refuses_dev_sign_in(monkeypatch: pytest.MonkeyPatch,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_production_refuses_dev_sign_in(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("URSA_ENV", "production")
     monkeypatch.setenv("URSA_SESSION_SECRET", "s" * 40)
     assert main(["serve"]) == 2

@@ -12,8 +12,7 @@ from ursa.domain.errors import Unauthenticated
 from ursa.domain.principals import Principal
 from ursa.domain.services.auth import authenticate_token, principal_for_user
 from ursa.domain.services.context import Ports
-
-SESSION_USER = "user_id"
+from ursa.web.controllers.common import SESSION_USER
 
 
 def container_of(state: State) -> Container:

@@ -73,7 +73,11 @@ def _portal_error(
     title: str,
     detail: str,
 ) -> Response[Any]:
-    if request.headers.get("hx-request") == "true":
+    htmx = request.headers.get("hx-request") == "true"
+    if htmx and status == 401:
+        # An expired session: send the whole page to sign-in rather than toasting into it.
+        return Response(content=None, status_code=200, headers={"HX-Redirect": "/sign-in"})
+    if htmx:
         # A toast swapped out-of-band; reswap none keeps the page as it was.
         return Template(
             template_name="components/_toast.html",

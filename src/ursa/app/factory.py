@@ -8,7 +8,6 @@ from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -22,6 +21,7 @@ from ursa.app.container import Container
 from ursa.app.deps import provide_api_principal, provide_portal_principal, provide_ports
 from ursa.app.errors import EXCEPTION_HANDLERS
 from ursa.app.middleware import RequestIdMiddleware
+from ursa.app.sessions import RotatingSessionConfig
 from ursa.app.settings import Environment
 from ursa.web.routes import portal_router
 
@@ -54,7 +54,7 @@ def create_app(container: Container) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
             RequestIdMiddleware(),
-            ServerSideSessionConfig(secure=secure, httponly=True, samesite="lax").middleware,
+            RotatingSessionConfig(secure=secure, httponly=True, samesite="lax").middleware,
         ],
         csrf_config=CSRFConfig(
             secret=settings.session_secret,

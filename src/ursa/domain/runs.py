@@ -184,7 +184,9 @@ def advance(
     )
 
 
-def request_cancel(ws: Workset, *, actor: Actor, now: datetime) -> Transition:
+def request_cancel(
+    ws: Workset, *, actor: Actor, now: datetime, reason: str | None = None
+) -> Transition:
     """T17: record intent; the holder runs the stop procedure (§2.7)."""
     if ws.cancel_pending:
         raise GuardFailed("a cancel is already pending", code="CANCEL_PENDING")
@@ -194,12 +196,13 @@ def request_cancel(ws: Workset, *, actor: Actor, now: datetime) -> Transition:
         to_state=S.IN_PROGRESS,
         actor=actor,
         now=now,
+        reason=reason,
         changes={
             "cancel_requested_at": now,
             "cancel_requested_by": actor.id,
             "progress_step": ProgressStep.CANCELING,
         },
-        events=(("workset.cancel_requested", {"requested_by": actor.id}),),
+        events=(("workset.cancel_requested", {"requested_by": actor.id, "reason": reason or ""}),),
     )
 
 

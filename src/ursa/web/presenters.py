@@ -163,7 +163,8 @@ RUNNING_CANCEL = (
     "samples canceled; samples that already finished keep their results and costs."
 )
 QUEUED_CANCEL = "It will not run; nothing has been charged."
-RETRY_CANCEL = "It will not run again; charges from earlier attempts ({cost}) remain."
+RETRY_CANCEL = "It will not run again; anything charged for earlier attempts stays billed."
+RETRY_CANCEL_COST = "It will not run again; the {cost} charged for earlier attempts stays billed."
 NOT_CANCELABLE = "This workset can no longer be canceled ({state})."
 PENDING_CANCEL = "A cancel was already requested; Ursa is stopping the run."
 
@@ -182,7 +183,9 @@ def cancel_explanation(ws: Workset) -> str:
         return RUNNING_CANCEL
     if ws.attempts == 0 and ws.cost_actual is None:
         return QUEUED_CANCEL
-    return RETRY_CANCEL.format(cost=fmt.cost_summary(ws.cost_estimate, ws.cost_actual))
+    if ws.cost_actual is None:
+        return RETRY_CANCEL
+    return RETRY_CANCEL_COST.format(cost=fmt.money(ws.cost_actual))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -96,10 +96,11 @@ def present_error(code: str | None, message: str | None) -> ErrorView | None:
         entry = catalogue_entry(code or "")
     except KeyError:
         return ErrorView(code=code or "", name="", message=message or "", remediation="")
+    text = message or ""
     return ErrorView(
         code=entry.code,
-        name=fmt.humanize(entry.name),
-        message=message or "",
+        name=entry.name,
+        message="" if entry.remediation in text else text,  # it only repeats the remediation
         remediation=entry.remediation,
     )
 
@@ -108,10 +109,12 @@ def status_note(ws: Workset, now: datetime) -> str:
     if ws.cancel_pending and ws.state is WorksetState.IN_PROGRESS:
         return "Cancel requested: Ursa is stopping the run on the cluster."
     if ws.state is WorksetState.RETRYING and ws.next_attempt_at is not None:
-        return (
-            f"Attempt {ws.attempts} of {ws.attempts_allowed} failed; "
-            f"next attempt {fmt.relative(ws.next_attempt_at, now)}."
+        due = (
+            "the next attempt is due now"
+            if ws.next_attempt_at <= now
+            else f"next attempt {fmt.relative(ws.next_attempt_at, now)}"
         )
+        return f"Attempt {ws.attempts} of {ws.attempts_allowed} failed; {due}."
     if ws.state is WorksetState.ON_HOLD and ws.hold_reason:
         return f"On hold: {ws.hold_reason}"
     if ws.state is WorksetState.AWAITING_APPROVAL:
@@ -171,7 +174,7 @@ def failure_label(code: str | None) -> str:
     if not code:
         return ""
     try:
-        return f"{code} · {fmt.humanize(catalogue_entry(code).name)}"
+        return f"{code} · {catalogue_entry(code).name}"
     except KeyError:
         return code
 

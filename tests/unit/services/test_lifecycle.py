@@ -86,8 +86,9 @@ async def test_cancel_running_work_asks_the_engine(world: World, request_for: Re
     ports = world.container.ports
     (ws,) = await _submit(world, request_for)
     await commit(ports, runs.claim(ws, actor=ENGINE, owner="h/1/x", now=world.clock.now()))
-    result = await lifecycle.cancel_workset(ports, ACME_ADMIN, ws.workset_id)
+    result = await lifecycle.cancel_workset(ports, ACME_ADMIN, ws.workset_id, reason="wrong ref")
     assert result.outcome is lifecycle.CancelOutcome.STOPPING
+    assert (await ports.worksets.history(ws.workset_id))[-1].reason == "wrong ref"
     assert result.workset.state is WorksetState.IN_PROGRESS and result.workset.cancel_pending
     again = await lifecycle.cancel_workset(ports, ACME_ADMIN, ws.workset_id)
     assert again.outcome is lifecycle.CancelOutcome.ALREADY

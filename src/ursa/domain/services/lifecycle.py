@@ -44,7 +44,7 @@ async def cancel_workset(
         outcome = CancelOutcome.ALREADY
         return CancelResult(workset=ws, outcome=outcome)
     if ws.state is WorksetState.IN_PROGRESS:
-        transition = runs.request_cancel(ws, actor=principal.actor, now=now)
+        transition = runs.request_cancel(ws, actor=principal.actor, now=now, reason=reason)
         await commit(ports, transition)
         return CancelResult(workset=transition.workset, outcome=CancelOutcome.STOPPING)
     transition = commands.cancel(ws, actor=principal.actor, now=now, reason=reason)

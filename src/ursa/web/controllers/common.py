@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from litestar.di import NamedDependency
+
 from ursa.domain.principals import Principal
 from ursa.domain.services.context import Ports
 from ursa.web.presenters_session import Viewer, present_viewer
 
+PortsDep = NamedDependency[Ports]
+PrincipalDep = NamedDependency[Principal]
 SESSION_USER = "user_id"
-"""The session key holding the signed-in user id; ``ursa.app.deps`` reads the same key."""
+"""The session key holding the signed-in user id (``ursa.app.deps`` imports it)."""
+ROTATE_SESSION = "_rotate_id"
+"""Marks a session whose id must be replaced when it is stored (sign-in; see app/sessions)."""
 
 
-async def provide_viewer(ports: Ports, principal: Principal) -> Viewer:
+async def provide_viewer(ports: PortsDep, principal: PrincipalDep) -> Viewer:
     """Who is signed in, for the header's user menu (name, role and organisation)."""
     user = await ports.directory.get_user(principal.user_id)
     customer = (
         await ports.directory.get_customer(principal.customer_id) if principal.customer_id else None
     )
     return present_viewer(user, customer)
+
+
+ViewerDep = NamedDependency[Viewer]

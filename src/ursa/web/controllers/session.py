@@ -11,8 +11,7 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from ursa.domain.services.auth import principal_for_user
-from ursa.domain.services.context import Ports
-from ursa.web.controllers.common import SESSION_USER
+from ursa.web.controllers.common import ROTATE_SESSION, SESSION_USER, PortsDep
 from ursa.web.forms import parse_sign_in
 from ursa.web.presenters_session import present_sign_in
 
@@ -27,7 +26,7 @@ async def home() -> Redirect:
 
 
 @get(SIGN_IN, name="sign-in-dev")
-async def dev_sign_in_page(ports: Ports) -> Template:
+async def dev_sign_in_page(ports: PortsDep) -> Template:
     """Every seeded user as a one-click button, grouped by customer."""
     groups = present_sign_in(
         await ports.directory.list_users(), await ports.directory.list_customers()
@@ -41,11 +40,11 @@ async def idp_sign_in_page() -> Template:
 
 
 @post(SIGN_IN, name="sign-in-submit")
-async def sign_in_as(request: Request[Any, Any, Any], ports: Ports, data: FormData) -> Redirect:
+async def sign_in_as(request: Request[Any, Any, Any], ports: PortsDep, data: FormData) -> Redirect:
     """Checks the user exists and is enabled, then starts a fresh session."""
     principal = await principal_for_user(ports, parse_sign_in(data))
     request.clear_session()  # never carry anything over from an earlier session
-    request.set_session({SESSION_USER: principal.user_id})
+    request.set_session({SESSION_USER: principal.user_id, ROTATE_SESSION: True})
     return Redirect(path=HOME, status_code=303)
 
 

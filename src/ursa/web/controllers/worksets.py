@@ -7,15 +7,13 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import Template
 
-from ursa.domain.principals import Principal
-from ursa.domain.services.context import Ports
 from ursa.domain.services.lifecycle import cancel_workset
 from ursa.domain.services.queries import get_workset, list_worksets
 from ursa.web import htmx
-from ursa.web.controllers.common import provide_viewer
+from ursa.web.controllers.common import PortsDep, PrincipalDep, ViewerDep, provide_viewer
 from ursa.web.forms import parse_cancel, parse_list_filters
 from ursa.web.presenters import (
     cancel_toast,
@@ -24,11 +22,12 @@ from ursa.web.presenters import (
     workset_url,
 )
 from ursa.web.presenters_detail import present_detail
-from ursa.web.presenters_session import Viewer
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 AnyRequest = Request[Any, Any, Any]
-StateParam = Annotated[str | None, Parameter(query="state")]  # ``state`` is reserved by Litestar
+StateParam = Annotated[
+    str | None, QueryParameter(name="state")
+]  # ``state`` is reserved by Litestar
 
 
 class WorksetController(Controller):
@@ -39,13 +38,13 @@ class WorksetController(Controller):
     async def index(
         self,
         request: AnyRequest,
-        ports: Ports,
-        principal: Principal,
-        viewer: Viewer,
+        ports: PortsDep,
+        principal: PrincipalDep,
+        viewer: ViewerDep,
         state_filter: StateParam = None,
-        q: str | None = None,
-        cursor: str | None = None,
-        limit: int | None = None,
+        q: FromQuery[str | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[int | None] = None,
     ) -> Template:
         """Full page, or only ``#worksets-table`` for filter, search and paging requests."""
         filters = parse_list_filters(state=state_filter, q=q, cursor=cursor, limit=limit)
@@ -62,10 +61,10 @@ class WorksetController(Controller):
     async def detail(
         self,
         request: AnyRequest,
-        ports: Ports,
-        principal: Principal,
-        viewer: Viewer,
-        workset_id: str,
+        ports: PortsDep,
+        principal: PrincipalDep,
+        viewer: ViewerDep,
+        workset_id: FromPath[str],
     ) -> Template:
         """Full page, or only the self-polling ``#workset-status`` region."""
         found = await get_workset(ports, principal, workset_id)
@@ -81,10 +80,10 @@ class WorksetController(Controller):
     async def confirm_cancel(
         self,
         request: AnyRequest,
-        ports: Ports,
-        principal: Principal,
-        viewer: Viewer,
-        workset_id: str,
+        ports: PortsDep,
+        principal: PrincipalDep,
+        viewer: ViewerDep,
+        workset_id: FromPath[str],
     ) -> Template:
         """The confirmation dialog (a full confirm page without htmx)."""
         found = await get_workset(ports, principal, workset_id)
@@ -99,10 +98,10 @@ class WorksetController(Controller):
     async def cancel(
         self,
         request: AnyRequest,
-        ports: Ports,
-        principal: Principal,
-        viewer: Viewer,
-        workset_id: str,
+        ports: PortsDep,
+        principal: PrincipalDep,
+        viewer: ViewerDep,
+        workset_id: FromPath[str],
         data: FormData,
     ) -> Response[Any]:
         """Closes the dialog, refreshes listeners of ``worksetChanged`` and shows a toast."""
