@@ -24,10 +24,12 @@
     });
   });
 
+  // htmx fires the other HX-Trigger events on the form inside the dialog right after this one;
+  // removing the dialog at once would detach the form and those events would never reach body.
   document.addEventListener("closeDialog", function () {
     document.querySelectorAll("#dialogs dialog").forEach(function (dialog) {
       if (dialog.open) { dialog.close(); }
-      dialog.remove();
+      setTimeout(function () { dialog.remove(); }, 0);
     });
   });
 })();
