@@ -61,7 +61,8 @@ def _serve(container: Container, host: str, port: int) -> None:
     from ursa.app.factory import create_app
 
     print(f"Ursa {__version__} on http://{host}:{port}/  (API: /api/v1, schema: /schema)")
-    uvicorn.run(create_app(container), host=host, port=port, log_level="info")
+    level = container.settings.log_level.lower()
+    uvicorn.run(create_app(container), host=host, port=port, log_level=level)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,6 +17,10 @@ class Environment(StrEnum):
 DEV_SESSION_SECRET = "dev-only-session-secret-change-me"  # noqa: S105  (refused in production)
 
 
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes")
+
+
 class SettingsError(ValueError):
     """A setting is missing or unsafe; the message names it."""
 
@@ -33,7 +37,6 @@ class Settings:
     aws_endpoint_url: str | None = None
     redis_url: str | None = None
     log_level: str = "INFO"
-    simulate_engine: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -49,13 +52,12 @@ class Settings:
                 host=get("HOST", defaults.host),
                 port=int(get("PORT", str(defaults.port))),
                 session_secret=get("SESSION_SECRET", defaults.session_secret),
-                dev_sign_in=get("DEV_SIGN_IN", "true").lower() in ("1", "true", "yes"),
+                dev_sign_in=_flag(get("DEV_SIGN_IN", "true")),
                 store=get("STORE", defaults.store),
                 aws_region=get("AWS_REGION", defaults.aws_region),
                 aws_endpoint_url=env.get("URSA_AWS_ENDPOINT_URL") or None,
                 redis_url=env.get("URSA_REDIS_URL") or None,
                 log_level=get("LOG_LEVEL", defaults.log_level).upper(),
-                simulate_engine=get("SIMULATE_ENGINE", "true").lower() in ("1", "true", "yes"),
             )
         except ValueError as exc:
             raise SettingsError(f"invalid URSA_* setting: {exc}") from exc

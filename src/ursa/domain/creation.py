@@ -11,7 +11,7 @@ from types import MappingProxyType
 
 from ursa.domain.enums import Origin, WorksetState, WorksetType
 from ursa.domain.errors import BudgetExhausted, GuardFailed
-from ursa.domain.ids import new_workset_id
+from ursa.domain.ids import new_workset_id, workset_prefix
 from ursa.domain.principals import Actor
 from ursa.domain.transitions import build_events
 from ursa.domain.worksets import HistoryEntry, OverrideDiff, Transition, Workset
@@ -57,9 +57,22 @@ def submission_state(*, approval_required: bool, budget: BudgetOutcome) -> Works
     return WorksetState.ON_HOLD if budget is BudgetOutcome.HOLD else WorksetState.READY
 
 
-def created(
-    ws: Workset, *, event: str, actor: Actor, now: datetime, payload: dict[str, object]
-) -> Transition:
+def submitted_payload(ws: Workset) -> dict[str, object]:
+    """The §12 ``workset.submitted`` payload, read off the new workset itself."""
+    return {
+        "name": ws.name,
+        "pipeline_type": ws.pipeline_type.value,
+        "pipeline_version": ws.pipeline_version,
+        "reference_genome": ws.reference_genome.value,
+        "priority": ws.priority.value,
+        "workset_type": ws.workset_type.value,
+        "sample_count": ws.manifest.sample_count,
+        "origin": ws.origin.value,
+        "retried_from": ws.retried_from,
+    }
+
+
+def created(ws: Workset, *, event: str, actor: Actor, now: datetime) -> Transition:
     """The create-only write of a new aggregate with its first history entry."""
     entry = HistoryEntry(
         seq=1,
@@ -72,7 +85,7 @@ def created(
         details=MappingProxyType({"origin": ws.origin.value}),
     )
     specs: tuple[tuple[str, MappingProxyType[str, object]], ...] = (
-        ("workset.submitted", MappingProxyType(payload)),
+        ("workset.submitted", MappingProxyType(submitted_payload(ws))),
     )
     if ws.retried_from:
         specs += (
@@ -144,7 +157,7 @@ def clone_for_retry(
         options=original.options,
         manifest=original.manifest,
         bucket=original.bucket,
-        prefix=f"worksets/{workset_id}/",
+        prefix=workset_prefix(workset_id),
         bucket_region=original.bucket_region,
         cluster_affinity=original.cluster_affinity,
         state=state,
@@ -155,15 +168,4 @@ def clone_for_retry(
         cost_cap=original.cost_cap,
     )
     clone = replace(clone, **replacements)  # type: ignore[arg-type]
-    return created(
-        clone,
-        event="clone_retry",
-        actor=requester,
-        now=now,
-        payload={
-            "name": clone.name,
-            "pipeline_type": clone.pipeline_type.value,
-            "origin": clone.origin.value,
-            "retried_from": original.workset_id,
-        },
-    )
+    return created(clone, event="clone_retry", actor=requester, now=now)

@@ -39,6 +39,11 @@ def new_customer_id(name: str, suffix: str) -> str:
     return f"{slugify(name, max_len=20, empty='customer')}-{suffix}"
 
 
+def workset_prefix(workset_id: str) -> str:
+    """The workset's S3 folder (§4.9); always ends with ``/``."""
+    return f"worksets/{workset_id}/"
+
+
 def run_id(workset_id: str, attempt: int) -> str:
     return f"{workset_id}-r{attempt}"
 

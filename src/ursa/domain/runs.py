@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from ursa.domain.enums import STEP_ORDER, ProgressStep
 from ursa.domain.enums import WorksetState as S
@@ -133,6 +134,12 @@ def heartbeat(ws: Workset, *, token: int, now: datetime) -> Workset:
         version=ws.version + 1,
         updated_at=now,
     )
+
+
+def record_actual_cost(ws: Workset, *, token: int, total: Decimal, now: datetime) -> Workset:
+    """Post the run's actual cost (§9.10). A holder write, so fenced; not a table row."""
+    _fence(ws, token)
+    return replace(ws, cost_actual=total, version=ws.version + 1, updated_at=now)
 
 
 def next_step(step: ProgressStep | None) -> ProgressStep:

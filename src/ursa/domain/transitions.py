@@ -61,6 +61,12 @@ def allowed_events(state: S) -> frozenset[str]:
     return frozenset(event for event, (sources, _) in TABLE.items() if state in sources)
 
 
+def can_cancel(ws: Workset) -> bool:
+    """A cancel would do something: T17 or T19 applies and no cancel is pending yet."""
+    events = allowed_events(ws.state)
+    return ("cancel" in events or "request_cancel" in events) and not ws.cancel_pending
+
+
 def check_pair(ws: Workset, event: str, to_state: S) -> None:
     try:
         sources, targets = TABLE[event]

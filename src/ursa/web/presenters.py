@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode
 
 from ursa.domain.enums import WorksetState
 from ursa.domain.ports import Page
-from ursa.domain.transitions import allowed_events
+from ursa.domain.transitions import can_cancel
 from ursa.domain.worksets import Workset
 from ursa.web import formatting as fmt
 from ursa.web.forms import ListFilters
@@ -167,11 +167,6 @@ RETRY_CANCEL = "It will not run again; anything charged for earlier attempts sta
 RETRY_CANCEL_COST = "It will not run again; the {cost} charged for earlier attempts stays billed."
 NOT_CANCELABLE = "This workset can no longer be canceled ({state})."
 PENDING_CANCEL = "A cancel was already requested; Ursa is stopping the run."
-
-
-def can_cancel(ws: Workset) -> bool:
-    events = allowed_events(ws.state)
-    return ("cancel" in events or "request_cancel" in events) and not ws.cancel_pending
 
 
 def cancel_explanation(ws: Workset) -> str:

@@ -10,12 +10,12 @@ from ursa.domain.enums import WorksetState
 from ursa.domain.principals import Actor, ActorKind
 from ursa.domain.samples import Sample
 from ursa.domain.services.queries import WorksetDetail
+from ursa.domain.transitions import can_cancel
 from ursa.domain.worksets import HistoryEntry, Workset
 from ursa.web import formatting as fmt
 from ursa.web.presenters import (
     POLLING_STATES,
     Progress,
-    can_cancel,
     cancel_url,
     present_progress,
     workset_url,

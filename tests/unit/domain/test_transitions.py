@@ -10,7 +10,7 @@ import pytest
 from builders import NOW, USER_ACTOR, make_workset
 from ursa.domain.enums import ProgressStep, WorksetState
 from ursa.domain.errors import IllegalTransition
-from ursa.domain.transitions import TABLE, allowed_events, apply_transition, check_pair
+from ursa.domain.transitions import TABLE, allowed_events, apply_transition, can_cancel, check_pair
 from ursa.domain.worksets import InvariantViolation, Workset
 
 ALL_PAIRS = [(event, state) for event in sorted(TABLE) for state in WorksetState]
@@ -118,3 +118,29 @@ def test_completed_at_survives_archive() -> None:
         changes={"pre_archive_state": ws.state},
     )
     assert archived.workset.completed_at == NOW
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"state": WorksetState.READY}, True),
+        ({"state": WorksetState.ERROR}, True),
+        ({"state": WorksetState.COMPLETE, "completed_at": NOW}, False),
+        ({"state": WorksetState.FAILED}, False),
+        (
+            {"state": WorksetState.IN_PROGRESS, "current_run_id": "r1", "attempts": 1},
+            True,
+        ),
+        (
+            {
+                "state": WorksetState.IN_PROGRESS,
+                "current_run_id": "r1",
+                "attempts": 1,
+                "cancel_requested_at": NOW,
+            },
+            False,
+        ),
+    ],
+)
+def test_can_cancel(overrides: dict[str, object], expected: bool) -> None:
+    assert can_cancel(make_workset(**overrides)) is expected

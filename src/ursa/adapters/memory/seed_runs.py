@@ -64,6 +64,7 @@ async def _complete(ports: Ports, clock: FixedClock, workset_id: str) -> None:
     await post_actual_costs(
         ports,
         workset_id,
+        token=token,
         direct=direct,
         cpu_seconds=cpu,
         overhead=ws.cost_estimate * wobble / 100 * Decimal("0.2"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import msgspec
+
 from ursa.app.api import schemas
 from ursa.domain.samples import Sample
 from ursa.domain.worksets import HistoryEntry, Workset
@@ -31,9 +33,8 @@ def summary(ws: Workset) -> schemas.WorksetSummary:
 
 
 def detail(ws: Workset) -> schemas.WorksetDetail:
-    base = {f: getattr(s, f) for s in (summary(ws),) for f in s.__struct_fields__}
     return schemas.WorksetDetail(
-        **base,
+        **msgspec.structs.asdict(summary(ws)),
         pipeline_version=ws.pipeline_version,
         genome_build=ws.genome_build,
         bucket=ws.bucket,

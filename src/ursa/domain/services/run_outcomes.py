@@ -8,7 +8,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from ursa.domain import runs
-from ursa.domain.billing import Basis, CostComponent, split_by_weight
+from ursa.domain.billing import Basis, CostComponent, per_sample_costs
 from ursa.domain.diagnostics import Evidence, classify
 from ursa.domain.diagnostics_types import Diagnosis
 from ursa.domain.enums import SampleState
@@ -79,6 +79,7 @@ async def post_actual_costs(
     ports: Ports,
     workset_id: str,
     *,
+    token: int,
     direct: Mapping[str, Decimal],
     cpu_seconds: Mapping[str, Decimal],
     overhead: Decimal,
@@ -86,17 +87,15 @@ async def post_actual_costs(
     """Per-sample actual compute: direct + overhead by CPU share, exact to the cent (§9.4)."""
     ws = await ports.worksets.get(workset_id)
     samples = await ports.worksets.samples(workset_id)
-    shares = split_by_weight(
-        overhead, {s.sample_id: cpu_seconds.get(s.sample_id, Decimal(0)) for s in samples}
-    )
-    amounts = split_by_weight(
-        sum(
-            (direct.get(s.sample_id, Decimal(0)) + shares[s.sample_id] for s in samples), Decimal(0)
-        ),
-        {s.sample_id: direct.get(s.sample_id, Decimal(0)) + shares[s.sample_id] for s in samples},
+    ids = [s.sample_id for s in samples]
+    amounts = per_sample_costs(
+        {i: direct.get(i, Decimal(0)) for i in ids},
+        {i: cpu_seconds.get(i, Decimal(0)) for i in ids},
+        overhead,
     )
     total = sum(amounts.values(), Decimal(0))
     now = ports.clock.now()
+    posted = runs.record_actual_cost(ws, token=token, total=total, now=now)
     for sample_id, amount in amounts.items():
         await ports.ledger.post(
             CostLedgerEntry(
@@ -115,9 +114,7 @@ async def post_actual_costs(
     await ports.worksets.save_samples(
         workset_id, [replace(s, cost_actual=amounts[s.sample_id]) for s in samples]
     )
-    await ports.worksets.save_workset(
-        replace(ws, cost_actual=total, version=ws.version + 1), expected_version=ws.version
-    )
+    await ports.worksets.save_workset(posted, expected_version=ws.version)
     return total
 
 

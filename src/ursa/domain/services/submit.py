@@ -14,7 +14,7 @@ from ursa.domain.enums import (
     WorksetState,
     WorksetType,
 )
-from ursa.domain.ids import new_workset_id, quote_id
+from ursa.domain.ids import new_workset_id, quote_id, workset_prefix
 from ursa.domain.principals import Principal
 from ursa.domain.services.context import Ports
 from ursa.domain.services.idempotency import begin, fingerprint
@@ -126,13 +126,13 @@ async def submit_workset(
             options=request.options,
             input_pins=pins,
             manifest=ManifestRef(
-                key=f"worksets/{workset_id}/stage_samples.tsv",
+                key=f"{workset_prefix(workset_id)}stage_samples.tsv",
                 sha256=manifest.sha256,
                 row_count=manifest.row_count,
                 sample_count=manifest.sample_count,
             ),
             bucket=customer.bucket,
-            prefix=f"worksets/{workset_id}/",
+            prefix=workset_prefix(workset_id),
             bucket_region=customer.bucket_region,
             cluster_affinity=request.affinity,
             state=state,
@@ -140,22 +140,7 @@ async def submit_workset(
             cost_estimate=quote.point,
             cost_cap=None if state is WorksetState.AWAITING_APPROVAL else quote.high,
         )
-        transition = created(
-            ws,
-            event="submit",
-            actor=principal.actor,
-            now=now,
-            payload={
-                "name": name,
-                "pipeline_type": request.pipeline_type.value,
-                "pipeline_version": version,
-                "reference_genome": request.reference_genome.value,
-                "priority": request.priority.value,
-                "workset_type": request.workset_type.value,
-                "sample_count": manifest.sample_count,
-                "origin": request.origin.value,
-            },
-        )
+        transition = created(ws, event="submit", actor=principal.actor, now=now)
         samples = sample_records(ws, manifest, sizes, quote)
         await ports.quotes.put(quote)
         await ports.worksets.create(transition, samples)
