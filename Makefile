@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8914
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 
-.PHONY: run test check fmt bench clean tier-unit tier-services tier-api tier-web
+.PHONY: run test check fmt bench clean tier-unit tier-services tier-api tier-web tier-contract
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,13 +28,17 @@ check: $(STAMP)
 
 # Fast to slow, one pytest run per tier: a broken unit test fails in seconds, and a tier
 # that collects nothing fails too (pytest exit 5 is never masked).
-test: check tier-unit tier-services tier-api tier-web
+test: check tier-unit tier-services tier-contract tier-api tier-web
 
 tier-unit: $(STAMP)
 	$(PYTEST) tests/unit/domain
 
 tier-services: $(STAMP)
 	$(PYTEST) tests/unit/services
+
+# The contract suite runs each port's twin and real adapter (moto server on loopback).
+tier-contract: $(STAMP)
+	$(PYTEST) tests/contract
 
 tier-api: $(STAMP)
 	$(PYTEST) tests/api

@@ -35,8 +35,25 @@ class Settings:
     store: str = "memory"
     aws_region: str = "us-west-2"
     aws_endpoint_url: str | None = None
+    aws_table: str = "ursa"
+    aws_connect_timeout_s: float = 5.0
+    aws_read_timeout_s: float = 15.0
+    aws_max_attempts: int = 5
+    cognito_user_pool_id: str | None = None
+    cognito_client_id: str | None = None
+    cognito_jwks_url: str | None = None
+    """Defaults to ``<issuer>/.well-known/jwks.json``; emulators override only this."""
+    sns_topic_arn: str | None = None
     redis_url: str | None = None
     log_level: str = "INFO"
+
+    @property
+    def cognito_issuer(self) -> str | None:
+        """Always the AWS issuer (region + pool id), never derived from the JWKS URL."""
+        if not self.cognito_user_pool_id:
+            return None
+        region = self.cognito_user_pool_id.split("_", 1)[0]
+        return f"https://cognito-idp.{region}.amazonaws.com/{self.cognito_user_pool_id}"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -56,6 +73,18 @@ class Settings:
                 store=get("STORE", defaults.store),
                 aws_region=get("AWS_REGION", defaults.aws_region),
                 aws_endpoint_url=env.get("URSA_AWS_ENDPOINT_URL") or None,
+                aws_table=get("AWS_TABLE", defaults.aws_table),
+                aws_connect_timeout_s=float(
+                    get("AWS_CONNECT_TIMEOUT_S", str(defaults.aws_connect_timeout_s))
+                ),
+                aws_read_timeout_s=float(
+                    get("AWS_READ_TIMEOUT_S", str(defaults.aws_read_timeout_s))
+                ),
+                aws_max_attempts=int(get("AWS_MAX_ATTEMPTS", str(defaults.aws_max_attempts))),
+                cognito_user_pool_id=env.get("URSA_COGNITO_USER_POOL_ID") or None,
+                cognito_client_id=env.get("URSA_COGNITO_CLIENT_ID") or None,
+                cognito_jwks_url=env.get("URSA_COGNITO_JWKS_URL") or None,
+                sns_topic_arn=env.get("URSA_SNS_TOPIC_ARN") or None,
                 redis_url=env.get("URSA_REDIS_URL") or None,
                 log_level=get("LOG_LEVEL", defaults.log_level).upper(),
             )

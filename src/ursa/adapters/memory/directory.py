@@ -40,12 +40,15 @@ class InMemoryCustomerDirectory:
         users = (
             u for u in self._users.values() if customer_id is None or u.customer_id == customer_id
         )
-        return tuple(sorted(users, key=lambda u: u.email))
+        return tuple(sorted(users, key=lambda u: u.email.lower()))
 
     async def put_user(self, user: User) -> None:
         owner = self._by_email.get(user.email.lower())
         if owner is not None and owner != user.user_id:
             raise Conflict("a user with that email already exists")
+        previous = self._users.get(user.user_id)
+        if previous is not None and previous.email.lower() != user.email.lower():
+            del self._by_email[previous.email.lower()]  # a changed email frees the old one
         self._users[user.user_id] = user
         self._by_email[user.email.lower()] = user.user_id
 

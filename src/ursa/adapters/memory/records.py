@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ursa.domain.errors import NotFound
+from ursa.domain.errors import Conflict, NotFound
 from ursa.domain.estimates import Quote
 from ursa.domain.ports import IdempotencyRecord
 from ursa.domain.records import AuditRecord, CostLedgerEntry
@@ -38,7 +38,9 @@ class InMemoryQuoteRepository:
         self._quotes: dict[str, Quote] = {}
 
     async def put(self, quote: Quote) -> None:
-        self._quotes[quote.quote_id] = quote
+        existing = self._quotes.setdefault(quote.quote_id, quote)
+        if existing != quote:
+            raise Conflict(f"quote {quote.quote_id} already exists and quotes are immutable")
 
     async def get(self, quote_id: str) -> Quote:
         try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from ursa.adapters.memory.cursors import CursorCodec
+from ursa.adapters.cursors import CursorCodec
 from ursa.domain.enums import WorksetState
 from ursa.domain.errors import Conflict, NotFound, StaleVersion
 from ursa.domain.events import DomainEvent

@@ -1,4 +1,4 @@
-"""Opaque, tamper-evident cursors shared by the in-memory stores."""
+"""Opaque, tamper-evident cursors shared by every store (in-memory and DynamoDB)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,61 @@
+"""One moto server per test run (aiobotocore needs server mode), wiped after every test."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack
+
+import pytest
+from ursa.adapters.aws.clients import AwsClients, AwsOptions
+from ursa.app.emulator import FAKE_AWS_ENV
+
+REGION = "us-east-1"
+
+
+def reset_moto(endpoint: str) -> None:
+    request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """One emulator for the whole run, in its own process (its own GIL, so it keeps up with
+    the claimers of the race test), on a free loopback port."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in FAKE_AWS_ENV.items():
+            mp.setenv(name, value)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "ursa.app.emulator"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert server.stdout is not None
+            yield server.stdout.readline().strip()
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+            if server.stdout is not None:
+                server.stdout.close()
+
+
+@pytest.fixture
+def aws(moto_endpoint: str) -> Iterator[str]:
+    """The endpoint for one test; the whole emulated account is wiped afterwards."""
+    yield moto_endpoint
+    reset_moto(moto_endpoint)
+
+
+@pytest.fixture
+async def aws_clients(aws: str) -> AsyncIterator[AwsClients]:
+    """Clients on the emulator for one test, closed at its end."""
+    async with AsyncExitStack() as stack:
+        yield AwsClients(AwsOptions(region=REGION, endpoint_url=aws, max_attempts=2), stack)
