@@ -4,6 +4,7 @@
   patterns keep this near 1; a catastrophic regex would make it explode.
 - manifest: seconds per row at 3,000 rows ÷ seconds per row at 50 rows (linearity).
 - split: exact largest-remainder splits of 100 parts per second, and parts ÷ exact sum check.
+- dynamodb: see ``benchmarks/dynamodb.py`` (list-page operations and claim throughput).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+
+from dynamodb import dynamodb_bench
 
 from ursa.domain.billing import split_exact
 from ursa.domain.diagnostics import Evidence, classify
@@ -86,3 +89,4 @@ if __name__ == "__main__":
     classifier_ratio()
     manifest_ratio()
     split_rate()
+    dynamodb_bench()

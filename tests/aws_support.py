@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 
 import pytest
+
 from ursa.adapters.aws.clients import AwsClients, AwsOptions
 from ursa.app.emulator import FAKE_AWS_ENV
 

@@ -13,8 +13,8 @@ from ursa.adapters.aws.clients import AwsClients, AwsOptions
 from ursa.adapters.dynamodb.worksets import DynamoWorksetRepository
 from ursa.domain import runs
 from ursa.domain.errors import Conflict
-from ursa.domain.principals import ENGINE
 from ursa.domain.ports import Clock, WorksetRepository
+from ursa.domain.principals import ENGINE
 from ursa.domain.worksets import Workset
 
 REGION = "us-east-1"
@@ -25,7 +25,7 @@ async def claim_once(
 ) -> str:
     """Returns won:<token> or conflict; anything else is a bug the test reports. Every
     claimer starts from the same READY snapshot, as engines that polled the queue together."""
-    await asyncio.sleep(random.uniform(0, jitter_s))  # noqa: S311 (test jitter)
+    await asyncio.sleep(random.uniform(0, jitter_s))
     try:
         transition = runs.claim(ws, actor=ENGINE, owner=owner, now=clock.now())
         await repo.commit(transition)

@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,43 +36,62 @@ def _get(url: str, token: str | None = None) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
-@pytest.fixture(scope="module")
-def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    tokens = tmp_path_factory.mktemp("dev") / "tokens.json"
+@contextmanager
+def _running_dev(tmp: Path, *extra: str, wait_s: float = 30) -> Iterator[tuple[str, Path]]:
+    tokens = tmp / "tokens.json"
     port = _free_port()
     env = {**os.environ, "URSA_LOG_LEVEL": "WARNING"}
+    command = [sys.executable, "-m", "ursa.app.cli", "dev", "--port", str(port)]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ursa.app.cli",
-            "dev",
-            "--port",
-            str(port),
-            "--tokens-file",
-            str(tokens),
-        ],
+        [*command, "--tokens-file", str(tokens), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         env=env,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + wait_s
         while time.monotonic() < deadline:
+            assert process.poll() is None, "ursa dev exited early"
             try:
                 if _get(f"{base}/healthz")[0] == 200:
                     break
             except OSError:
-                time.sleep(0.1)
+                time.sleep(0.2)
         else:
-            raise AssertionError("ursa dev did not start in 30 s")
+            raise AssertionError(f"ursa dev did not start in {wait_s:.0f} s")
         yield base, tokens
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=15)
         assert process.stdout is not None
         process.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    with _running_dev(tmp_path_factory.mktemp("dev")) as running:
+        yield running
+
+
+def test_dev_on_the_aws_emulator_serves_the_same_product(
+    dev_server: tuple[str, Path], tmp_path: Path
+) -> None:
+    """An embedded emulator, table set up, seeded, and served through DynamoDB and S3."""
+    memory_base, memory_tokens = dev_server
+    with _running_dev(tmp_path, "--aws-emulator", wait_s=120) as (base, tokens_file):
+        tokens = json.loads(tokens_file.read_text())
+        assert set(tokens) == set(json.loads(memory_tokens.read_text()))
+        for email in ("admin@ursa.example", "ada@acme.example"):
+            found = []
+            for url, secret in (
+                (base, tokens[email]),
+                (memory_base, json.loads(memory_tokens.read_text())[email]),
+            ):
+                status, body = _get(f"{url}/api/v1/worksets?limit=100", secret)
+                assert status == 200
+                found.append(sorted((w["name"], w["state"]) for w in json.loads(body)["items"]))
+            assert found[0] == found[1] and found[0]
 
 
 def test_dev_serves_the_seeded_product(dev_server: tuple[str, Path]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,7 +20,9 @@ from ursa.domain.records import AuditRecord, CostLedgerEntry
 pytestmark = pytest.mark.anyio
 
 
-def _idem(key: str = "key-00000001", fingerprint: str = "f1", at=NOW) -> IdempotencyRecord:  # noqa: ANN001
+def _idem(
+    key: str = "key-00000001", fingerprint: str = "f1", at: datetime = NOW
+) -> IdempotencyRecord:
     return IdempotencyRecord(
         scope=f"{ACME}:submit",
         key=key,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from litestar import Litestar
 
-from ursa.app.container import build_in_memory
-from ursa.app.factory import create_app
+from ursa.app.cli import app_for
 from ursa.app.settings import Settings
 
 
 def app() -> Litestar:
-    return create_app(build_in_memory(Settings.from_env()))
+    """The adapters follow ``URSA_STORE`` (memory or aws)."""
+    return app_for(Settings.from_env())

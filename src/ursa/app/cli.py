@@ -11,9 +11,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from litestar import Litestar
+
 from ursa import __version__
 from ursa.app.container import Container, build_in_memory
-from ursa.app.settings import Environment, Settings, SettingsError
+from ursa.app.settings import Settings, SettingsError
+from ursa.domain.errors import UrsaError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,6 +27,16 @@ def _parser() -> argparse.ArgumentParser:
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=8914)
     dev.add_argument(
+        "--aws-emulator",
+        action="store_true",
+        help="serve through the real DynamoDB/S3 adapters on an embedded AWS emulator",
+    )
+    dev.add_argument(
+        "--aws-endpoint-url",
+        default=None,
+        help="with --aws-emulator: use this emulator instead of starting one",
+    )
+    dev.add_argument(
         "--tokens-file",
         type=Path,
         default=None,
@@ -32,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve with settings from URSA_* variables")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+    aws = sub.add_parser("aws", help="the AWS resources Ursa uses (URSA_AWS_* settings)")
+    aws_sub = aws.add_subparsers(dest="aws_command", required=True)
+    aws_setup = aws_sub.add_parser("setup", help="create or verify the table, indexes and TTL")
+    aws_setup.add_argument("--dry-run", action="store_true", help="print what would change")
+    aws_sub.add_parser("status", help="print the table's status as JSON")
     return parser
 
 
@@ -55,35 +73,73 @@ def _print_tokens(tokens: dict[str, str], tokens_file: Path | None) -> None:
         print(f"Tokens written to {tokens_file}")
 
 
-def _serve(container: Container, host: str, port: int) -> None:
+def _serve(app: Litestar, settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
+    print(f"Ursa {__version__} on http://{host}:{port}/  (API: /api/v1, schema: /schema)")
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+
+
+def app_for(settings: Settings) -> Litestar:
+    """The app on the adapters ``settings.store`` selects."""
     from ursa.app.factory import create_app
 
-    print(f"Ursa {__version__} on http://{host}:{port}/  (API: /api/v1, schema: /schema)")
-    level = container.settings.log_level.lower()
-    uvicorn.run(create_app(container), host=host, port=port, log_level=level)
+    if settings.store == "aws":
+        from contextlib import AsyncExitStack
+
+        from ursa.app.container_aws import build_aws
+
+        async def boot(stack: AsyncExitStack) -> Container:
+            return await build_aws(settings, stack)
+
+        return create_app(settings=settings, boot=boot)
+    return create_app(build_in_memory(settings))
+
+
+def _dev(args: argparse.Namespace) -> None:
+    from ursa.app.factory import create_app
+
+    settings = Settings.from_env({**os.environ, "URSA_ENV": "dev"})
+    if not args.aws_emulator:
+        container = seeded_container(settings)
+        _print_tokens(container.seeded_tokens, args.tokens_file)
+        _serve(create_app(container), settings, args.host, args.port)
+        return
+    from ursa.app.cli_aws import emulated_settings, seed_emulator
+
+    settings, emulator = emulated_settings(settings, args.aws_endpoint_url)
+    try:
+        _print_tokens(seed_emulator(settings), args.tokens_file)
+        _serve(app_for(settings), settings, args.host, args.port)
+    finally:
+        if emulator is not None:
+            emulator.stop()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "dev":
-            settings = Settings.from_env({**os.environ, "URSA_ENV": "dev"})
-            container = seeded_container(settings)
-            _print_tokens(container.seeded_tokens, args.tokens_file)
-            _serve(container, args.host, args.port)
+            _dev(args)
             return 0
         settings = Settings.from_env()
-        if settings.store != "memory":
-            raise SettingsError(f"URSA_STORE={settings.store} is not available in this build")
-        if settings.env is Environment.PRODUCTION:
-            raise SettingsError("production needs URSA_STORE=aws")
-        _serve(build_in_memory(settings), args.host or settings.host, args.port or settings.port)
+        if args.command == "aws":
+            from ursa.app.cli_aws import run_setup, run_status
+
+            if args.aws_command == "setup":
+                run_setup(settings, dry_run=args.dry_run)
+            else:
+                run_status(settings)
+            return 0
+        host, port = args.host or settings.host, args.port or settings.port
+        _serve(app_for(settings), settings, host, port)
         return 0
     except SettingsError as exc:
         print(f"ursa: configuration error: {exc}", file=sys.stderr)
         return 2
+    except UrsaError as exc:  # e.g. the AWS endpoint did not answer
+        print(f"ursa: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,9 +1,11 @@
-"""The composition root: ``build_in_memory()`` wires every port to its in-memory twin."""
+"""The composition root: ``build_in_memory()`` wires every port to its in-memory twin;
+``container_aws.build_aws()`` wires the real adapters."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ursa.adapters.dynamodb.calls import CallLog
 from ursa.adapters.memory.directory import InMemoryCustomerDirectory, InMemoryTokenStore
 from ursa.adapters.memory.objects import InMemoryObjectStore
 from ursa.adapters.memory.records import (
@@ -32,6 +34,8 @@ class Container:
     objects: InMemoryObjectStore | None = None
     seeded_tokens: dict[str, str] = field(default_factory=dict)
     """email → API token secret, filled by the demo seed (dev only)."""
+    dynamodb_calls: CallLog | None = None
+    """Operation counts of the DynamoDB client (``build_aws`` only)."""
 
 
 def build_in_memory(
@@ -41,7 +45,10 @@ def build_in_memory(
     ids: IdGenerator | None = None,
 ) -> Container:
     settings = settings or Settings()
-    objects = InMemoryObjectStore(region=settings.aws_region)
+    objects = InMemoryObjectStore(
+        region=settings.aws_region,
+        presign_base_url=f"http://{settings.host}:{settings.port}/_objects",
+    )
     ports = Ports(
         worksets=InMemoryWorksetRepository(cursor_key=settings.session_secret.encode()),
         directory=InMemoryCustomerDirectory(),

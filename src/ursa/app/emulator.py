@@ -8,6 +8,8 @@ guarantee while clients still race. moto is a development dependency, imported l
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import threading
 import urllib.request
@@ -66,6 +68,7 @@ class AwsEmulator:
             raise RuntimeError(
                 "the AWS emulator needs the development extras: pip install -e '.[dev]'"
             ) from exc
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request
         app = _Serialized(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(
             self._host, self._port, app, threaded=True, request_handler=MotoRequestHandler
@@ -76,8 +79,9 @@ class AwsEmulator:
 
     def reset(self) -> None:
         """Wipe every emulated service (between tests)."""
-        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(request, timeout=10):  # noqa: S310 (loopback)
+        url = f"{self.endpoint}/moto-api/reset"
+        request = urllib.request.Request(url, method="POST")  # noqa: S310 (loopback http)
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310
             pass
 
     def stop(self) -> None:
@@ -99,11 +103,10 @@ def main() -> None:  # pragma: no cover - exercised by the test fixtures as a su
     print(emulator.start(), flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        stop.wait()
-    except KeyboardInterrupt:
-        pass
-    emulator.stop()
+    with contextlib.suppress(KeyboardInterrupt):
+        while not stop.wait(0.5):  # wake regularly so SIGTERM is handled at once
+            pass
+    # Serving threads are daemons: leaving the process ends them, even mid-request.
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 from litestar import Litestar, Router
@@ -15,6 +17,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from ursa import __version__
+from ursa.app.api.dev_objects import dev_object_handlers
 from ursa.app.api.health import healthz, readyz
 from ursa.app.api.worksets import WorksetController
 from ursa.app.container import Container
@@ -22,15 +25,41 @@ from ursa.app.deps import provide_api_principal, provide_portal_principal, provi
 from ursa.app.errors import EXCEPTION_HANDLERS
 from ursa.app.middleware import RequestIdMiddleware
 from ursa.app.sessions import RotatingSessionConfig
-from ursa.app.settings import Environment
+from ursa.app.settings import Environment, Settings
 from ursa.web.routes import portal_router
 
 WEB = Path(__file__).resolve().parent.parent / "web"
-NOT_CSRF = ["^/api/", "^/healthz", "^/readyz", "^/schema", "^/static/"]
+NOT_CSRF = ["^/api/", "^/healthz", "^/readyz", "^/schema", "^/static/", "^/_objects/"]
 
 
-def create_app(container: Container) -> Litestar:
-    settings = container.settings
+Boot = Callable[[AsyncExitStack], Awaitable[Container]]
+
+
+def _booting(boot: Boot) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    """Builds the container on the server's event loop (aiobotocore clients belong to one
+    loop) and closes every client at shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            app.state.container = await boot(stack)
+            yield
+
+    return lifespan
+
+
+def create_app(
+    container: Container | None = None,
+    *,
+    settings: Settings | None = None,
+    boot: Boot | None = None,
+) -> Litestar:
+    """Either a ready ``container`` (in-memory) or ``settings`` plus a ``boot`` that builds
+    the container at start-up (the real adapters)."""
+    if container is not None:
+        settings = container.settings
+    if settings is None or (container is None and boot is None):
+        raise ValueError("create_app needs a container, or settings and a boot function")
     secure = settings.env is Environment.PRODUCTION
     api = Router(
         path="/api/v1",
@@ -45,12 +74,15 @@ def create_app(container: Container) -> Litestar:
             portal,
             healthz,
             readyz,
+            # presigned URLs of the in-memory twin only
+            *(dev_object_handlers(container) if container is not None else []),
             create_static_files_router(
                 path="/static", directories=[WEB / "static"], include_in_schema=False
             ),
         ],
         dependencies={"ports": Provide(provide_ports)},
-        state=State({"container": container}),
+        state=State({"container": container} if container is not None else {}),
+        lifespan=[_booting(boot)] if container is None and boot is not None else [],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
             RequestIdMiddleware(),

@@ -95,6 +95,8 @@ class Settings:
 
     def check(self) -> None:
         """Production refuses unsafe settings (defect 7)."""
+        if self.store not in ("memory", "aws"):
+            raise SettingsError(f"URSA_STORE must be memory or aws, not {self.store!r}")
         if self.env is not Environment.PRODUCTION:
             return
         if self.session_secret == DEV_SESSION_SECRET or len(self.session_secret) < 32:

@@ -21,11 +21,13 @@ class AwsOptions:
     read_timeout_s: float = 15.0
     max_attempts: int = 5
 
-    def client_config(self) -> AioConfig:
+    def client_config(self, service: str = "") -> AioConfig:
         return AioConfig(
             connect_timeout=self.connect_timeout_s,
             read_timeout=self.read_timeout_s,
             retries={"mode": "adaptive", "max_attempts": self.max_attempts},
+            # Presigned S3 URLs must be SigV4: newer buckets refuse the legacy signature.
+            signature_version="s3v4" if service == "s3" else None,
         )
 
 
@@ -52,7 +54,7 @@ class AwsClients:
                     service,
                     region_name=region,
                     endpoint_url=self.options.endpoint_url,
-                    config=self.options.client_config(),
+                    config=self.options.client_config(service),
                 )
             )
         return self._clients[key]

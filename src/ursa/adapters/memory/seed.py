@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Protocol
 
 from ursa.adapters.memory.objects import InMemoryObjectStore
 from ursa.adapters.memory.seed_data import CUSTOMERS, GIB, HEADER, USERS, WORKSETS, SeedWorkset
@@ -27,13 +28,31 @@ def _user_id(email: str) -> str:
     return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
 
 
-def _manifest(ws: SeedWorkset, bucket: str, objects: InMemoryObjectStore) -> bytes:
+class DemoObjects(Protocol):
+    """Where the demo's input FASTQs go: the in-memory twin, or S3 on the emulator."""
+
+    async def ensure_bucket(self, bucket: str) -> None: ...
+    async def place(self, bucket: str, key: str, nominal_size: int) -> None: ...
+
+
+class MemoryDemoObjects:
+    def __init__(self, objects: InMemoryObjectStore) -> None:
+        self._objects = objects
+
+    async def ensure_bucket(self, bucket: str) -> None:
+        self._objects.create_bucket(bucket)
+
+    async def place(self, bucket: str, key: str, nominal_size: int) -> None:
+        self._objects.seed_object(bucket, key, nominal_size)
+
+
+async def _manifest(ws: SeedWorkset, bucket: str, objects: DemoObjects) -> bytes:
     lines = [HEADER]
     folder = f"sequencing/{ws.name.lower().replace(' ', '-')}"
     for index, sample in enumerate(ws.samples, start=1):
         keys = [f"{folder}/{sample}_S{index}_L001_R{read}_001.fastq.gz" for read in (1, 2)]
         for key in keys:
-            objects.seed_object(bucket, key, ws.gib_per_sample * GIB // 2 + index * 7919)
+            await objects.place(bucket, key, ws.gib_per_sample * GIB // 2 + index * 7919)
         sex = ("2", "0") if index % 2 else ("1", "1")
         lines.append(
             "\t".join(
@@ -63,8 +82,12 @@ def _manifest(ws: SeedWorkset, bucket: str, objects: InMemoryObjectStore) -> byt
     return ("\n".join(lines) + "\n").encode()
 
 
-async def seed_demo(ports: Ports, objects: InMemoryObjectStore, now: datetime) -> dict[str, str]:
+async def seed_demo(
+    ports: Ports, objects: InMemoryObjectStore | DemoObjects, now: datetime
+) -> dict[str, str]:
     """Create the demo world; returns one API token per seeded user (email → secret)."""
+    if isinstance(objects, InMemoryObjectStore):
+        objects = MemoryDemoObjects(objects)
     customers: dict[str, Customer] = {}
     for c in CUSTOMERS:
         policy = (
@@ -83,7 +106,7 @@ async def seed_demo(ports: Ports, objects: InMemoryObjectStore, now: datetime) -
             approval=policy,
             created_at=now - timedelta(days=90),
         )
-        objects.create_bucket(c.bucket)
+        await objects.ensure_bucket(c.bucket)
         await ports.directory.put_customer(customer)
         customers[c.key] = customer
     users: dict[str, User] = {}
@@ -114,7 +137,7 @@ async def seed_demo(ports: Ports, objects: InMemoryObjectStore, now: datetime) -
                 name=ws.name,
                 pipeline_type=ws.pipeline,
                 reference_genome=ReferenceGenome.GRCH38,
-                manifest=_manifest(ws, customer.bucket, objects),
+                manifest=await _manifest(ws, customer.bucket, objects),
                 priority=ws.priority,
                 workset_type=ws.workset_type,
                 idempotency_key=f"seed-{index:04d}-demo",

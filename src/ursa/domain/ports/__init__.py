@@ -1,6 +1,14 @@
 """Ports the domain owns (ARCHITECTURE §3). Each Protocol's docstring states its contract."""
 
 from ursa.domain.ports.cluster import ClusterGateway, CommandResult, RemoteShell
+from ursa.domain.ports.identity import (
+    IdentityAdmin,
+    NewPasswordRequired,
+    PasswordAuth,
+    SignInResult,
+    Tokens,
+)
+from ursa.domain.ports.objects import ObjectFacts, ObjectStore
 from ursa.domain.ports.pages import Page, WorksetQuery
 from ursa.domain.ports.stores import (
     AuditLog,
@@ -8,8 +16,6 @@ from ursa.domain.ports.stores import (
     IdempotencyRecord,
     IdempotencyStore,
     LedgerRepository,
-    ObjectFacts,
-    ObjectStore,
     QuoteRepository,
     TokenStore,
     WorksetRepository,
@@ -34,17 +40,22 @@ __all__ = [
     "IdGenerator",
     "IdempotencyRecord",
     "IdempotencyStore",
+    "IdentityAdmin",
     "IdentityProvider",
     "LedgerRepository",
+    "NewPasswordRequired",
     "Notifier",
     "ObjectFacts",
     "ObjectStore",
     "Page",
+    "PasswordAuth",
     "QuoteRepository",
     "RandomSource",
     "RemoteShell",
+    "SignInResult",
     "ThrottleResult",
     "TokenStore",
+    "Tokens",
     "WorksetQuery",
     "WorksetRepository",
 ]

@@ -1,4 +1,6 @@
-"""Persistence ports. Real adapters: DynamoDB and S3; twins: ``adapters/memory``."""
+"""Persistence ports. Real adapters: DynamoDB and S3; twins: ``adapters/memory``.
+
+``ObjectFacts`` and ``ObjectStore`` live in ``ports/objects.py`` (re-exported here)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from typing import Protocol
 
 from ursa.domain.customers import ApiToken, Customer, User
 from ursa.domain.estimates import Quote
+from ursa.domain.ports.objects import ObjectFacts as ObjectFacts
+from ursa.domain.ports.objects import ObjectStore as ObjectStore
 from ursa.domain.ports.pages import Page, WorksetQuery
 from ursa.domain.records import AuditRecord, CostLedgerEntry
 from ursa.domain.samples import Sample
@@ -80,39 +84,6 @@ class TokenStore(Protocol):
     async def put(self, token: ApiToken) -> None: ...
     async def by_hash(self, token_hash: str) -> ApiToken: ...
     async def for_user(self, user_id: str) -> tuple[ApiToken, ...]: ...
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ObjectFacts:
-    bucket: str
-    key: str
-    size: int
-    etag: str
-    version_id: str | None = None
-    region: str | None = None
-    storage_class: str = "STANDARD"
-
-
-class ObjectStore(Protocol):
-    """S3-shaped storage. ``head`` returns None for a missing object; ``put`` with
-    ``if_none_match`` is create-only (``Conflict`` if present); ``get`` raises NotFound."""
-
-    async def put(
-        self,
-        bucket: str,
-        key: str,
-        body: bytes,
-        *,
-        if_none_match: bool = False,
-        metadata: dict[str, str] | None = None,
-    ) -> ObjectFacts: ...
-    async def get(self, bucket: str, key: str, *, max_bytes: int | None = None) -> bytes: ...
-    async def head(self, bucket: str, key: str) -> ObjectFacts | None: ...
-    async def delete(self, bucket: str, key: str) -> None: ...
-    async def list(
-        self, bucket: str, prefix: str, *, limit: int = 1000, cursor: str | None = None
-    ) -> Page[ObjectFacts]: ...
-    async def presign_get(self, bucket: str, key: str, *, expires_s: int = 900) -> str: ...
 
 
 class QuoteRepository(Protocol):
