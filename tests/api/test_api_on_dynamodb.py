@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AsyncExitStack
 
+import boto3
 import pytest
 from litestar.testing import TestClient
 
@@ -19,16 +20,56 @@ from ursa.app.factory import create_app
 from ursa.app.settings import Environment, Settings
 
 ADMIN, ADA, GIL = "admin@ursa.example", "ada@acme.example", "gil@globex.example"
+ACME = "acme-genomics-3f9c01ab"
+
+
+PASSWORD = "Correct-Horse-9-battery"
+
+
+def _cognito_pool(endpoint: str, customer_id: str) -> tuple[str, str, str]:
+    """A pool on the emulator with one customer admin; returns (pool id, client id, email)."""
+    cognito = boto3.client("cognito-idp", endpoint_url=endpoint, region_name=REGION)
+    pool_id = cognito.create_user_pool(
+        PoolName="ursa",
+        UsernameAttributes=["email"],
+        Schema=[{"Name": "customer_id", "AttributeDataType": "String", "Mutable": True}],
+    )["UserPool"]["Id"]
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName="ursa-api",
+        GenerateSecret=False,
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    cognito.create_group(UserPoolId=pool_id, GroupName="customer_admins")
+    email = "lims-admin@acme.example"
+    cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=email,
+        UserAttributes=[
+            {"Name": "email", "Value": email},
+            {"Name": "custom:customer_id", "Value": customer_id},
+        ],
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(
+        UserPoolId=pool_id, Username=email, Password=PASSWORD, Permanent=True
+    )
+    cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=email, GroupName="customer_admins")
+    return pool_id, client_id, email
 
 
 @pytest.fixture(scope="module")
 def aws_api(moto_endpoint: str) -> Iterator[Api]:
+    pool_id, client_id, _ = _cognito_pool(moto_endpoint, ACME)
     settings = Settings(
         env=Environment.TEST,
         store="aws",
         aws_endpoint_url=moto_endpoint,
         aws_region=REGION,
         aws_table="ursa-api",
+        cognito_user_pool_id=pool_id,
+        cognito_client_id=client_id,
+        cognito_jwks_url=f"{moto_endpoint}/{pool_id}/.well-known/jwks.json",
     )
     booted: list[Container] = []
 
@@ -103,6 +144,30 @@ def test_tenancy_holds_on_the_real_store(aws_api: Api) -> None:
     for workset_id in acme_ids[:3]:
         response = aws_api.client.get(f"/api/v1/worksets/{workset_id}", headers=aws_api.auth(GIL))
         assert response.status_code == 404
+
+
+def test_a_cognito_id_token_is_accepted_with_its_tenant(aws_api: Api) -> None:
+    settings = aws_api.container.settings
+    cognito = boto3.client(
+        "cognito-idp", endpoint_url=settings.aws_endpoint_url, region_name=REGION
+    )
+    tokens = cognito.initiate_auth(
+        ClientId=settings.cognito_client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "lims-admin@acme.example", "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    bearer = {"Authorization": f"Bearer {tokens['IdToken']}"}
+    response = aws_api.client.get("/api/v1/worksets?limit=100", headers=bearer)
+    assert response.status_code == 200, response.text
+    as_cognito = {w["workset_id"] for w in response.json()["items"]}
+    everything = aws_api.client.get("/api/v1/worksets?limit=100", headers=aws_api.auth(ADMIN))
+    acme = {w["workset_id"] for w in everything.json()["items"] if w["customer_id"] == ACME}
+    assert as_cognito == acme and acme  # a customer admin of ACME: all of ACME, nothing else
+    forged = tokens["IdToken"][:-6] + (
+        "AAAAAA" if not tokens["IdToken"].endswith("AAAAAA") else "BBBBBB"
+    )
+    rejected = aws_api.client.get("/api/v1/worksets", headers={"Authorization": f"Bearer {forged}"})
+    assert rejected.status_code == 401
 
 
 def test_cancel_writes_through_dynamodb(aws_api: Api) -> None:

@@ -23,7 +23,7 @@ from ursa.adapters.memory.system import (
 )
 from ursa.adapters.memory.worksets import InMemoryWorksetRepository
 from ursa.app.settings import Settings
-from ursa.domain.ports import Clock, IdGenerator
+from ursa.domain.ports import Clock, IdentityProvider, IdGenerator
 from ursa.domain.services.context import Ports
 
 
@@ -34,6 +34,8 @@ class Container:
     objects: InMemoryObjectStore | None = None
     seeded_tokens: dict[str, str] = field(default_factory=dict)
     """email → API token secret, filled by the demo seed (dev only)."""
+    identity: IdentityProvider | None = None
+    """Verifies Cognito bearer tokens when a user pool is configured (``build_aws``)."""
     dynamodb_calls: CallLog | None = None
     """Operation counts of the DynamoDB client (``build_aws`` only)."""
 

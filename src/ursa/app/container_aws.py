@@ -7,6 +7,9 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 
 from ursa.adapters.aws.clients import AwsClients, AwsOptions
+from ursa.adapters.cognito.jwks import JwksKeySource
+from ursa.adapters.cognito.profiles import CognitoProfiles
+from ursa.adapters.cognito.verifier import CognitoTokenVerifier
 from ursa.adapters.dynamodb.calls import CountingClient
 from ursa.adapters.dynamodb.directory import DynamoCustomerDirectory, DynamoTokenStore
 from ursa.adapters.dynamodb.records import (
@@ -16,12 +19,13 @@ from ursa.adapters.dynamodb.records import (
     DynamoQuoteRepository,
 )
 from ursa.adapters.dynamodb.worksets import DynamoWorksetRepository
-from ursa.adapters.memory.system import RecordingNotifier, SecureIds, SeededRandom, SystemClock
+from ursa.adapters.log_notifier import LogNotifier
+from ursa.adapters.memory.system import SecureIds, SystemClock, SystemRandomSource
 from ursa.adapters.s3.objects import S3ObjectStore
 from ursa.adapters.sns.notifier import SnsNotifier
 from ursa.app.container import Container
 from ursa.app.settings import Settings
-from ursa.domain.ports import Clock, IdGenerator, Notifier
+from ursa.domain.ports import Clock, IdentityProvider, IdGenerator, Notifier
 from ursa.domain.services.context import Ports
 
 
@@ -46,11 +50,9 @@ async def build_aws(
     db = CountingClient(await clients.client("dynamodb"))
     table = settings.aws_table
     # Events are also stored with their transition (EVT# items), so without a topic nothing
-    # is lost: the process keeps them for inspection until the engine's relay publishes.
+    # is lost; they are logged and the engine's relay can publish them later.
     notifier: Notifier = (
-        SnsNotifier(clients, settings.sns_topic_arn)
-        if settings.sns_topic_arn
-        else RecordingNotifier()
+        SnsNotifier(clients, settings.sns_topic_arn) if settings.sns_topic_arn else LogNotifier()
     )
     ports = Ports(
         worksets=DynamoWorksetRepository(db, table, settings.session_secret.encode()),
@@ -64,6 +66,25 @@ async def build_aws(
         notifier=notifier,
         clock=clock or SystemClock(),
         ids=ids or SecureIds(),
-        random=SeededRandom(),
+        random=SystemRandomSource(),
     )
-    return Container(settings=settings, ports=ports, dynamodb_calls=db.log)
+    return Container(
+        settings=settings,
+        ports=ports,
+        identity=_cognito(settings, clients, ports.clock),
+        dynamodb_calls=db.log,
+    )
+
+
+def _cognito(settings: Settings, clients: AwsClients, clock: Clock) -> IdentityProvider | None:
+    issuer, client_id = settings.cognito_issuer, settings.cognito_client_id
+    if issuer is None or client_id is None:
+        return None
+    keys = JwksKeySource(settings.cognito_jwks_url or f"{issuer}/.well-known/jwks.json")
+    return CognitoTokenVerifier(
+        keys=keys,
+        issuer=issuer,
+        client_id=client_id,
+        clock=clock,
+        profiles=CognitoProfiles(clients, clock=clock),
+    )

@@ -8,6 +8,7 @@ from litestar import Request
 from litestar.datastructures import State
 
 from ursa.app.container import Container
+from ursa.domain.customers import TOKEN_PREFIX
 from ursa.domain.errors import Unauthenticated
 from ursa.domain.principals import Principal
 from ursa.domain.services.auth import authenticate_token, principal_for_user
@@ -37,7 +38,10 @@ async def provide_api_principal(request: Request[Any, Any, Any], state: State) -
     bearer = bearer_of(request)
     if bearer is None:
         raise Unauthenticated("send 'Authorization: Bearer <token>'")
-    return await authenticate_token(container_of(state).ports, bearer)
+    container = container_of(state)
+    if container.identity is not None and not bearer.startswith(TOKEN_PREFIX):
+        return await container.identity.verify(bearer)  # a Cognito ID or access token
+    return await authenticate_token(container.ports, bearer)
 
 
 async def provide_portal_principal(request: Request[Any, Any, Any], state: State) -> Principal:

@@ -51,6 +51,16 @@ class SecureIds:
         return secrets.token_urlsafe(32)
 
 
+class SystemRandomSource:
+    """Unseeded, so replicas do not share one jitter sequence (their retries would align)."""
+
+    def __init__(self) -> None:
+        self._rng = random.SystemRandom()
+
+    def random(self) -> float:
+        return self._rng.random()
+
+
 class SeededRandom:
     def __init__(self, seed: int = 11) -> None:
         self._rng = random.Random(seed)  # noqa: S311  (retry jitter, not a secret)
