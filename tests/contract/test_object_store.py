@@ -28,7 +28,8 @@ from ursa.domain.enums import WorksetState
 from ursa.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, UrsaError
 from ursa.domain.ports import ObjectStore
 from ursa.domain.ports.objects import MIN_PART_SIZE
-from ursa.domain.sentinels import ReconcileAction, Sentinel, SentinelView, sentinel_key
+from ursa.domain.reconcile import ReconcileAction
+from ursa.domain.sentinels import Sentinel, SentinelView, sentinel_key
 from ursa.domain.services.bucket_validation import validate_bucket
 from ursa.domain.services.sentinels import (
     mirror_sentinels,

@@ -59,7 +59,7 @@ async def build_aws(
         directory=DynamoCustomerDirectory(db, table),
         tokens=DynamoTokenStore(db, table),
         idempotency=DynamoIdempotencyStore(db, table),
-        objects=S3ObjectStore(clients),
+        objects=S3ObjectStore(clients, cursor_key=settings.session_secret.encode()),
         quotes=DynamoQuoteRepository(db, table),
         ledger=DynamoLedger(db, table),
         audit=DynamoAuditLog(db, table),

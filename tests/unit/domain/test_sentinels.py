@@ -11,14 +11,11 @@ import pytest
 from builders import NOW, make_workset
 from ursa.domain.enums import WorksetState
 from ursa.domain.errors import InvalidInput
+from ursa.domain.reconcile import FolderFacts, ItemFacts, ReconcileAction, decide_reconcile
 from ursa.domain.sentinels import (
     PRECEDENCE,
-    FolderFacts,
-    ItemFacts,
-    ReconcileAction,
     Sentinel,
     SentinelView,
-    decide_reconcile,
     derive_from_sentinels,
     desired_sentinels,
     error_body,

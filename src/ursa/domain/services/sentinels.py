@@ -10,18 +10,20 @@ from datetime import datetime
 
 from ursa.domain.ports import ObjectFacts, ObjectStore
 from ursa.domain.ports.objects import MAX_LIST_LIMIT
+from ursa.domain.reconcile import (
+    FolderFacts,
+    ItemFacts,
+    ReconcileAction,
+    ReconcileDecision,
+    decide_reconcile,
+)
 from ursa.domain.sentinels import (
     INFO_FILE,
     MIRROR_WRITER,
     PRECEDENCE,
     SENTINEL_PREFIX,
-    FolderFacts,
-    ItemFacts,
-    ReconcileAction,
-    ReconcileDecision,
     Sentinel,
     SentinelView,
-    decide_reconcile,
     derive_from_sentinels,
     desired_sentinels,
     folder_prefix,
