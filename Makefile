@@ -47,7 +47,7 @@ tier-web: $(STAMP)
 	$(PYTEST) tests/web
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	PYTHONPATH=tests $(BIN)/python benchmarks/run.py
 
 fmt: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks

@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 import time
 from contextlib import AsyncExitStack
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
+from builders import make_workset  # the tests' builder (make bench puts tests/ on the path)
 from ursa.adapters.aws.clients import AwsClients, AwsOptions
 from ursa.adapters.dynamodb.batches import batch_write
 from ursa.adapters.dynamodb.calls import CountingClient
@@ -29,12 +26,12 @@ from ursa.adapters.dynamodb.items import to_item
 from ursa.adapters.dynamodb.table import ensure_table
 from ursa.adapters.dynamodb.workset_items import workset_item
 from ursa.adapters.dynamodb.worksets import DynamoWorksetRepository
-from ursa.app.emulator import FAKE_AWS_ENV
+from ursa.app.emulator import FAKE_AWS_ENV, emulator_process
 from ursa.domain import runs
-from ursa.domain.enums import Origin, PipelineType, ReferenceGenome, WorksetState
+from ursa.domain.enums import WorksetState
 from ursa.domain.ports import WorksetQuery
 from ursa.domain.principals import ENGINE
-from ursa.domain.worksets import ManifestRef, Workset
+from ursa.domain.worksets import Workset
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 CUSTOMERS = [f"cust-{i:02d}-{i:08x}" for i in range(20)]
@@ -43,35 +40,9 @@ CLAIMERS = 8
 PAGE = 25
 
 
-BASE = Workset(
-    workset_id="bench-000000-00000000",
-    name="bench",
-    customer_id=CUSTOMERS[0],
-    owner_user_id="u-0",
-    created_by_email="bench@example.org",
-    origin=Origin.API,
-    created_at=NOW,
-    submitted_at=NOW,
-    updated_at=NOW,
-    ready_since=NOW,
-    pipeline_type=PipelineType.GERMLINE_WGS_SNV,
-    pipeline_version="0.7.601",
-    reference_genome=ReferenceGenome.GRCH38,
-    genome_build="hg38",
-    manifest=ManifestRef(key="m", sha256="0" * 64, row_count=2, sample_count=1),
-    bucket="bench-bucket",
-    prefix="worksets/bench/",
-    bucket_region="us-east-1",
-    state=WorksetState.READY,
-    quote_id="q-bench",
-    cost_estimate=Decimal("10.00"),
-)
-
-
 def _workset(i: int) -> Workset:
     state = STATES[i % len(STATES)]
-    ws = replace(
-        BASE,
+    ws = make_workset(
         workset_id=f"bench-{i:06d}-{i:08x}",
         name=f"bench {i}",
         customer_id=CUSTOMERS[i % len(CUSTOMERS)],
@@ -191,20 +162,6 @@ async def _isolated_claims(clients: AwsClients) -> None:
 
 
 def dynamodb_bench() -> None:
-    env = {**os.environ, **FAKE_AWS_ENV}
     os.environ.update(FAKE_AWS_ENV)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "ursa.app.emulator"], stdout=subprocess.PIPE, text=True, env=env
-    )
-    try:
-        assert server.stdout is not None
-        asyncio.run(_bench(server.stdout.readline().strip()))
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        if server.stdout is not None:
-            server.stdout.close()
+    with emulator_process() as endpoint:
+        asyncio.run(_bench(endpoint))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
@@ -11,7 +9,7 @@ from contextlib import AsyncExitStack
 import pytest
 
 from ursa.adapters.aws.clients import AwsClients, AwsOptions
-from ursa.app.emulator import FAKE_AWS_ENV
+from ursa.app.emulator import FAKE_AWS_ENV, emulator_process
 
 REGION = "us-east-1"
 
@@ -29,23 +27,8 @@ def moto_endpoint() -> Iterator[str]:
     with pytest.MonkeyPatch.context() as mp:
         for name, value in FAKE_AWS_ENV.items():
             mp.setenv(name, value)
-        server = subprocess.Popen(
-            [sys.executable, "-m", "ursa.app.emulator"],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            assert server.stdout is not None
-            yield server.stdout.readline().strip()
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-            if server.stdout is not None:
-                server.stdout.close()
+        with emulator_process() as endpoint:
+            yield endpoint
 
 
 @pytest.fixture

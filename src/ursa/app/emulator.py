@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 FAKE_AWS_ENV = {
@@ -91,6 +91,33 @@ class AwsEmulator:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._server = None
+
+
+@contextlib.contextmanager
+def emulator_process() -> Iterator[str]:
+    """An emulator in its own process (its own GIL, so it keeps up with many clients);
+    yields the endpoint and stops the process afterwards."""
+    import subprocess
+    import sys
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ursa.app.emulator"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **FAKE_AWS_ENV},
+    )
+    try:
+        assert server.stdout is not None
+        yield server.stdout.readline().strip()
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        if server.stdout is not None:
+            server.stdout.close()
 
 
 def main() -> None:  # pragma: no cover - exercised by the test fixtures as a subprocess
