@@ -14,7 +14,17 @@ from botocore.exceptions import ClientError
 from ursa.adapters.aws.errors import error_code, translated
 from ursa.adapters.cursors import CursorCodec
 from ursa.adapters.dynamodb.batches import batch_write, query_all
-from ursa.adapters.dynamodb.items import Item, from_item, key, load_doc, n, s, sortable, to_item
+from ursa.adapters.dynamodb.items import (
+    Item,
+    dump_doc,
+    from_item,
+    key,
+    load_doc,
+    n,
+    s,
+    sortable,
+    to_item,
+)
 from ursa.adapters.dynamodb.listing import (
     decode_cursor,
     encode_cursor,
@@ -84,7 +94,7 @@ class DynamoWorksetRepository:
     @staticmethod
     def _request_token(ws: Workset, expected: int | None) -> str:
         """Same write retried (ambiguous commit) → same token → DynamoDB applies it once."""
-        digest = hashlib.sha256(f"{expected}|{workset_item(ws).doc}".encode()).hexdigest()
+        digest = hashlib.sha256(f"{expected}|{dump_doc(ws)}".encode()).hexdigest()
         return digest[:36]
 
     async def _transact(self, writes: list[dict[str, Any]], token: str, what: str) -> None:
