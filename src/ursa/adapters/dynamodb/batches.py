@@ -1,4 +1,4 @@
-"""Paginated reads and batched writes with bounded retries of unprocessed items."""
+"""Batched writes with bounded retries of unprocessed items."""
 
 from __future__ import annotations
 
@@ -11,17 +11,6 @@ from ursa.domain.errors import Unavailable
 
 BATCH = 25
 MAX_ROUNDS = 8
-
-
-async def query_all(client: Any, request: dict[str, Any]) -> list[Item]:
-    """Every page of one Query (a workset's own partition: bounded by its samples)."""
-    items: list[Item] = []
-    while True:
-        response = await client.query(**request)
-        items.extend(response.get("Items", []))
-        if "LastEvaluatedKey" not in response:
-            return items
-        request = {**request, "ExclusiveStartKey": response["LastEvaluatedKey"]}
 
 
 async def batch_write(

@@ -15,18 +15,15 @@ class CallLog:
 
     ops: Counter[str] = field(default_factory=Counter)
     scanned: int = 0
-    returned: int = 0
 
     def reset(self) -> None:
         self.ops.clear()
         self.scanned = 0
-        self.returned = 0
 
     def record(self, op: str, response: Any) -> None:
         self.ops[op] += 1
         if isinstance(response, dict):
             self.scanned += int(response.get("ScannedCount", 0))
-            self.returned += int(response.get("Count", 0))
 
 
 class CountingClient:

@@ -10,19 +10,14 @@ from botocore.exceptions import ClientError
 
 from ursa.adapters.aws.errors import error_code, translated
 from ursa.adapters.dynamodb.items import Item, from_item, key, load_doc, s, to_item
-from ursa.domain.errors import Conflict, NotFound
+from ursa.domain.errors import NotFound
 
 T = TypeVar("T")
 
 
-class DocItem(msgspec.Struct, kw_only=True):
-    """A record that is a domain document plus the index keys that find it."""
+class IndexKeys(msgspec.Struct, kw_only=True):
+    """The overloaded GSI keys (ADR 0006); an absent key keeps the item out of that index."""
 
-    pk: str
-    sk: str = "META"
-    kind: str
-    schema: int = 1
-    doc: str
     gsi1pk: str | None = None
     gsi1sk: str | None = None
     gsi2pk: str | None = None
@@ -31,6 +26,18 @@ class DocItem(msgspec.Struct, kw_only=True):
     gsi3sk: str | None = None
     gsi4pk: str | None = None
     gsi4sk: str | None = None
+    gsi5pk: str | None = None
+    gsi5sk: str | None = None
+
+
+class DocItem(IndexKeys, kw_only=True):
+    """A record that is a domain document plus the index keys that find it."""
+
+    pk: str
+    sk: str = "META"
+    kind: str
+    schema: int = 1
+    doc: str
     expires_epoch: int | None = None
 
 
@@ -102,8 +109,3 @@ class Table:
                     break
                 request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         return [from_item(i, DocItem) for i in items]
-
-
-def conflict_if_false(written: bool, message: str) -> None:
-    if not written:
-        raise Conflict(message)

@@ -3,9 +3,8 @@ and the index attributes that serve every listing and the claim queue."""
 
 from __future__ import annotations
 
-import msgspec
-
 from ursa.adapters.dynamodb.items import dump_doc, sortable
+from ursa.adapters.dynamodb.store import DocItem, IndexKeys
 from ursa.domain.enums import WorksetState
 from ursa.domain.events import DomainEvent
 from ursa.domain.samples import Sample
@@ -36,7 +35,7 @@ def newest_first_sk(ws: Workset) -> str:
     return f"WS#{sortable(ws.created_at)}#{ws.workset_id}"
 
 
-class WorksetItem(msgspec.Struct, kw_only=True):
+class WorksetItem(IndexKeys, kw_only=True):
     pk: str
     sk: str = "META"
     kind: str = "workset"
@@ -52,16 +51,6 @@ class WorksetItem(msgspec.Struct, kw_only=True):
     priority: str
     workset_type: str
     search: str
-    gsi1pk: str | None = None
-    gsi1sk: str | None = None
-    gsi2pk: str | None = None
-    gsi2sk: str | None = None
-    gsi3pk: str | None = None
-    gsi3sk: str | None = None
-    gsi4pk: str | None = None
-    gsi4sk: str | None = None
-    gsi5pk: str | None = None
-    gsi5sk: str | None = None
 
 
 def _queue(ws: Workset) -> tuple[str | None, str | None]:
@@ -102,18 +91,8 @@ def workset_item(ws: Workset) -> WorksetItem:
     )
 
 
-class ChildItem(msgspec.Struct, kw_only=True):
-    """A sample, history entry or event under its workset's partition."""
-
-    pk: str
-    sk: str
-    kind: str
-    schema: int = 1
-    doc: str
-
-
-def sample_item(position: int, sample: Sample) -> ChildItem:
-    return ChildItem(
+def sample_item(position: int, sample: Sample) -> DocItem:
+    return DocItem(
         pk=workset_pk(sample.workset_id),
         sk=f"SAMPLE#{position:06d}",
         kind="sample",
@@ -121,13 +100,13 @@ def sample_item(position: int, sample: Sample) -> ChildItem:
     )
 
 
-def history_item(workset_id: str, entry: HistoryEntry) -> ChildItem:
-    return ChildItem(
+def history_item(workset_id: str, entry: HistoryEntry) -> DocItem:
+    return DocItem(
         pk=workset_pk(workset_id), sk=f"HIST#{entry.seq:08d}", kind="history", doc=dump_doc(entry)
     )
 
 
-def event_item(workset_id: str, event: DomainEvent) -> ChildItem:
-    return ChildItem(
+def event_item(workset_id: str, event: DomainEvent) -> DocItem:
+    return DocItem(
         pk=workset_pk(workset_id), sk=f"EVT#{event.event_id}", kind="event", doc=dump_doc(event)
     )

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from ursa.adapters.aws.errors import error_code, translated
 from ursa.adapters.cursors import CursorCodec
-from ursa.adapters.dynamodb.batches import batch_write, query_all
+from ursa.adapters.dynamodb.batches import batch_write
 from ursa.adapters.dynamodb.items import (
     Item,
     dump_doc,
@@ -31,10 +31,10 @@ from ursa.adapters.dynamodb.listing import (
     plan_for,
     position_of,
 )
+from ursa.adapters.dynamodb.store import DocItem, Table
 from ursa.adapters.dynamodb.workset_items import (
     QUEUE_READY,
     QUEUE_RETRYING,
-    ChildItem,
     WorksetItem,
     event_item,
     history_item,
@@ -71,6 +71,7 @@ class DynamoWorksetRepository:
     def __init__(self, client: Any, table: str, cursor_key: bytes) -> None:
         self._db = client
         self._table = table
+        self._t = Table(client, table)
         self._cursors = CursorCodec(cursor_key)
 
     # -- writes -------------------------------------------------------------------------
@@ -165,14 +166,10 @@ class DynamoWorksetRepository:
         await self.get(workset_id)
         if any(sample.workset_id != workset_id for sample in samples):
             raise Conflict("a sample belongs to another workset")
-        existing = await self._child_items(workset_id, "SAMPLE#", keys_only=True)
+        existing = await self._children_of(workset_id, "SAMPLE#")
         puts = [to_item(sample_item(i, sample)) for i, sample in enumerate(samples)]
         kept = {item["sk"]["S"] for item in puts}
-        stale = [
-            key(item["pk"]["S"], item["sk"]["S"])
-            for item in existing
-            if item["sk"]["S"] not in kept
-        ]
+        stale = [key(old.pk, old.sk) for old in existing if old.sk not in kept]
         await batch_write(self._db, self._table, puts=puts, deletes=stale)
 
     # -- reads --------------------------------------------------------------------------
@@ -186,31 +183,22 @@ class DynamoWorksetRepository:
             raise NotFound("workset not found")
         return load_doc(from_item(response["Item"], WorksetItem).doc, Workset)
 
-    async def _child_items(
-        self, workset_id: str, prefix: str, *, keys_only: bool = False
-    ) -> list[Item]:
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": {":pk": s(workset_pk(workset_id)), ":prefix": s(prefix)},
-            "ConsistentRead": True,
-        }
-        if keys_only:
-            request["ProjectionExpression"] = "pk, sk"
-        with translated(f"read workset {workset_id}"):
-            return await query_all(self._db, request)
+    async def _children_of(self, workset_id: str, prefix: str) -> list[DocItem]:
+        return await self._t.query(
+            partition=workset_pk(workset_id), prefix=prefix, what=f"read workset {workset_id}"
+        )
 
     async def samples(self, workset_id: str) -> tuple[Sample, ...]:
-        items = await self._child_items(workset_id, "SAMPLE#")
+        items = await self._children_of(workset_id, "SAMPLE#")
         if not items:
             await self.get(workset_id)
-        return tuple(load_doc(from_item(i, ChildItem).doc, Sample) for i in items)
+        return tuple(load_doc(i.doc, Sample) for i in items)
 
     async def history(self, workset_id: str) -> tuple[HistoryEntry, ...]:
-        items = await self._child_items(workset_id, "HIST#")
+        items = await self._children_of(workset_id, "HIST#")
         if not items:
             await self.get(workset_id)
-        return tuple(load_doc(from_item(i, ChildItem).doc, HistoryEntry) for i in items)
+        return tuple(load_doc(i.doc, HistoryEntry) for i in items)
 
     async def list(self, query: WorksetQuery) -> Page[Workset]:
         limit = max(1, min(query.limit, MAX_PAGE_SIZE))
