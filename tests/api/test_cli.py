@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from ursa.adapters.memory.seed_data import CUSTOMERS, HEADER
 from ursa.app.cli import main
 
 
@@ -37,10 +38,18 @@ def _get(url: str, token: str | None = None) -> tuple[int, bytes]:
 
 
 @contextmanager
-def _running_dev(tmp: Path, *extra: str, wait_s: float = 30) -> Iterator[tuple[str, Path]]:
+def _running_dev(
+    tmp: Path, *extra: str, wait_s: float = 30, engine: bool = False
+) -> Iterator[tuple[str, Path]]:
     tokens = tmp / "tokens.json"
     port = _free_port()
-    env = {**os.environ, "URSA_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "URSA_LOG_LEVEL": "WARNING",
+        "URSA_ENGINE": str(engine).lower(),
+        # Room for the seeded backlog and the test's own workset at once.
+        "URSA_ENGINE_MAX_CONCURRENT": "20",
+    }
     command = [sys.executable, "-m", "ursa.app.cli", "dev", "--port", str(port)]
     process = subprocess.Popen(
         [*command, "--tokens-file", str(tokens), *extra],
@@ -72,6 +81,71 @@ def _running_dev(tmp: Path, *extra: str, wait_s: float = 30) -> Iterator[tuple[s
 def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     with _running_dev(tmp_path_factory.mktemp("dev")) as running:
         yield running
+
+
+def _post(url: str, token: str, body: dict[str, object], key: str) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
+    request.add_header("Authorization", f"Bearer {token}")
+    request.add_header("Content-Type", "application/json")
+    request.add_header("Idempotency-Key", key)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def _manifest_on_seeded_inputs() -> str:
+    """Two new samples on FASTQs the demo seed placed in Acme's bucket."""
+    acme = next(c for c in CUSTOMERS if c.key == "acme")
+    rows = [HEADER]
+    for index, sample in enumerate(("EC1", "EC2"), start=1):
+        keys = [
+            f"s3://{acme.bucket}/sequencing/cohort-b-wave-3/CB30{index}_S{index}_L001_R{r}_001.fastq.gz"
+            for r in (1, 2)
+        ]
+        cells = ["RUN1", sample, "EXP1", "blood", "noampwgs", "ILMN", "NOVASEQX", "0", f"S{index}"]
+        cells += ["", *keys, "stage_data", "/fsx/staged_sample_data/", "na", "false", "false"]
+        rows.append("\t".join([*cells, "2", "0", ""]))
+    return "\n".join(rows) + "\n"
+
+
+def test_dev_runs_a_submitted_workset_through_every_step(tmp_path: Path) -> None:
+    """``make run``: the embedded engine and simulated cluster take a workset submitted over
+    the API through every step to complete, with per-sample costs and a command log."""
+    with _running_dev(tmp_path, engine=True) as (base, tokens_file):
+        tokens = json.loads(tokens_file.read_text())
+        ada, admin = tokens["ada@acme.example"], tokens["admin@ursa.example"]
+        manifest = _manifest_on_seeded_inputs()
+        status, body = _post(
+            f"{base}/api/v1/worksets",
+            ada,
+            {"name": "Engine check", "pipeline_type": "germline_wgs_snv", "manifest_tsv": manifest},
+            "engine-check-0001",
+        )
+        assert status == 201, body
+        workset_id = json.loads(body)["workset_id"]
+        steps: set[str] = set()
+        deadline = time.monotonic() + 150
+        while time.monotonic() < deadline:
+            detail = json.loads(_get(f"{base}/api/v1/worksets/{workset_id}", ada)[1])
+            steps.add(str(detail["progress_step"]))
+            if detail["state"] not in ("ready", "in_progress"):
+                break
+            time.sleep(0.5)
+        assert detail["state"] == "complete", detail
+        history = json.loads(_get(f"{base}/api/v1/worksets/{workset_id}/history", ada)[1])
+        advanced = [h["to_step"] for h in history if h["event"] == "advance"]
+        assert advanced[-1] == "finalizing" and "pipeline_running" in advanced
+        samples = json.loads(_get(f"{base}/api/v1/worksets/{workset_id}/samples", ada)[1])
+        assert samples and all(float(s["cost_actual"]) > 0 for s in samples)
+        assert _get(f"{base}/api/v1/worksets/{workset_id}/commands", ada)[0] == 403
+        status, body = _get(
+            f"{base}/api/v1/worksets/{workset_id}/commands?label=launch_pipeline", admin
+        )
+        assert status == 200
+        launches = json.loads(body)
+        assert len(launches) == 1 and "new-session" in launches[0]["rendered"]
 
 
 def test_dev_on_the_aws_emulator_serves_the_same_product(

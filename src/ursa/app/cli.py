@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve with settings from URSA_* variables")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+    sub.add_parser(
+        "monitor",
+        help="run the workset engine (URSA_CLUSTER_MODE, URSA_ENGINE_* settings); SIGTERM drains",
+    )
     aws = sub.add_parser("aws", help="the AWS resources Ursa uses (URSA_AWS_* settings)")
     aws_sub = aws.add_subparsers(dest="aws_command", required=True)
     aws_setup = aws_sub.add_parser("setup", help="create or verify the table, indexes and TTL")
@@ -107,6 +112,10 @@ def _dev(args: argparse.Namespace) -> None:
         return
     from ursa.app.cli_aws import emulated_settings, seed_emulator
 
+    # The emulator's demo inputs are small placeholders priced at their nominal size, so the
+    # engine's claim-time pin check would park them; run it there only when asked to.
+    if "URSA_ENGINE" not in os.environ:
+        settings = replace(settings, engine=replace(settings.engine, enabled=False))
     settings, emulator = emulated_settings(settings, args.aws_endpoint_url)
     try:
         _print_tokens(seed_emulator(settings), args.tokens_file)
@@ -116,6 +125,40 @@ def _dev(args: argparse.Namespace) -> None:
             emulator.stop()
 
 
+def _monitor(settings: Settings) -> None:
+    """The engine alone, against the configured store; SIGTERM/SIGINT drain it: each run
+    finishes its current step and hands its lease to another replica."""
+    import signal
+    from contextlib import AsyncExitStack
+
+    from ursa.domain.services.engine.monitor import Monitor
+
+    settings = replace(settings, engine=replace(settings.engine, enabled=True))
+    settings.engine.check()
+
+    async def run() -> None:
+        async with AsyncExitStack() as stack:
+            if settings.store == "aws":
+                from ursa.app.container_aws import build_aws
+
+                container = await build_aws(settings, stack)
+            else:
+                print(
+                    "ursa monitor: URSA_STORE=memory has no shared work; use aws", file=sys.stderr
+                )
+                container = build_in_memory(settings)
+            assert container.engine is not None
+            monitor = Monitor(container.engine)
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, monitor.stop)
+            owner, mode = container.engine.config.owner, settings.engine.cluster_mode
+            print(f"ursa monitor {owner}: {mode} clusters")
+            await monitor.run_forever()
+
+    asyncio.run(run())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -123,6 +166,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             _dev(args)
             return 0
         settings = Settings.from_env()
+        if args.command == "monitor":
+            _monitor(settings)
+            return 0
         if args.command == "aws":
             from ursa.app.cli_aws import run_setup, run_status
 

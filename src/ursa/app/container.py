@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ursa.adapters.dynamodb.calls import CallLog
+from ursa.adapters.memory.cluster_records import InMemoryClusterSnapshots, InMemoryCommandLog
 from ursa.adapters.memory.directory import InMemoryCustomerDirectory, InMemoryTokenStore
 from ursa.adapters.memory.objects import InMemoryObjectStore
 from ursa.adapters.memory.records import (
@@ -22,15 +23,23 @@ from ursa.adapters.memory.system import (
     SystemClock,
 )
 from ursa.adapters.memory.worksets import InMemoryWorksetRepository
+from ursa.app.engine_wiring import engine_deps
 from ursa.app.settings import Settings
 from ursa.domain.ports import Clock, IdentityProvider, IdGenerator
+from ursa.domain.ports.cluster import ClusterSnapshotStore, CommandLogStore
 from ursa.domain.services.context import Ports
+from ursa.domain.services.engine.deps import EngineDeps
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Container:
     settings: Settings
     ports: Ports
+    command_log: CommandLogStore
+    snapshots: ClusterSnapshotStore
+    engine: EngineDeps | None = None
+    """The workset engine's adapters when this process runs the engine (``ursa dev``,
+    ``ursa monitor``); the lifespan starts its loop."""
     objects: InMemoryObjectStore | None = None
     seeded_tokens: dict[str, str] = field(default_factory=dict)
     """email → API token secret, filled by the demo seed (dev only)."""
@@ -65,4 +74,17 @@ def build_in_memory(
         ids=ids or (SeededIds() if settings.env == "test" else SecureIds()),
         random=SeededRandom(),
     )
-    return Container(settings=settings, ports=ports, objects=objects)
+    command_log = InMemoryCommandLog()
+    engine = (
+        engine_deps(ports, command_log, settings.engine, settings.aws_region)
+        if settings.engine.enabled
+        else None
+    )
+    return Container(
+        settings=settings,
+        ports=ports,
+        command_log=command_log,
+        snapshots=InMemoryClusterSnapshots(),
+        engine=engine,
+        objects=objects,
+    )

@@ -11,6 +11,7 @@ from ursa.adapters.cognito.jwks import JwksKeySource
 from ursa.adapters.cognito.profiles import CognitoProfiles
 from ursa.adapters.cognito.verifier import CognitoTokenVerifier
 from ursa.adapters.dynamodb.calls import CountingClient
+from ursa.adapters.dynamodb.cluster_records import DynamoClusterSnapshots, DynamoCommandLog
 from ursa.adapters.dynamodb.directory import DynamoCustomerDirectory, DynamoTokenStore
 from ursa.adapters.dynamodb.records import (
     DynamoAuditLog,
@@ -24,9 +25,12 @@ from ursa.adapters.memory.system import SecureIds, SystemClock, SystemRandomSour
 from ursa.adapters.s3.objects import S3ObjectStore
 from ursa.adapters.sns.notifier import SnsNotifier
 from ursa.app.container import Container
+from ursa.app.engine_wiring import engine_config, engine_deps, ssh_shell
 from ursa.app.settings import Settings
 from ursa.domain.ports import Clock, IdentityProvider, IdGenerator, Notifier
+from ursa.domain.ports.cluster import CommandLogStore
 from ursa.domain.services.context import Ports
+from ursa.domain.services.engine.deps import EngineDeps
 
 
 def aws_options(settings: Settings) -> AwsOptions:
@@ -68,11 +72,47 @@ async def build_aws(
         ids=ids or SecureIds(),
         random=SystemRandomSource(),
     )
+    command_log = DynamoCommandLog(db, table)
     return Container(
         settings=settings,
         ports=ports,
+        command_log=command_log,
+        snapshots=DynamoClusterSnapshots(db, table),
+        engine=_engine(settings, ports, command_log, clients) if settings.engine.enabled else None,
         identity=_cognito(settings, clients, ports.clock),
         dynamodb_calls=db.log,
+    )
+
+
+def _engine(
+    settings: Settings, ports: Ports, command_log: CommandLogStore, clients: AwsClients
+) -> EngineDeps:
+    """ParallelCluster needs the AWS clients (FSx export); the other modes do not."""
+    engine = settings.engine
+    if engine.cluster_mode != "pcluster":
+        return engine_deps(ports, command_log, engine, settings.aws_region)
+    from ursa.adapters.direct import DirectStager
+    from ursa.adapters.fsx import FsxExporter
+    from ursa.adapters.pcluster.gateway import PclusterGateway, PclusterSettings
+
+    shell = ssh_shell(engine)
+    return EngineDeps(
+        ports=ports,
+        shell=shell,
+        clusters=PclusterGateway(
+            PclusterSettings(
+                pcluster_path=engine.pcluster_path,
+                regions=engine.cluster_regions or (settings.aws_region,),
+                endpoint_url=settings.aws_endpoint_url,
+                ssh_user=engine.head_user,
+            )
+        ),
+        stager=DirectStager(
+            shell, ports.objects, max_file_bytes=engine.max_transfer_bytes, timeout_s=600.0
+        ),
+        exporter=FsxExporter(clients),
+        command_log=command_log,
+        config=engine_config(engine),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request
@@ -10,6 +11,7 @@ from litestar.datastructures import State
 from ursa.app.container import Container
 from ursa.domain.customers import TOKEN_PREFIX
 from ursa.domain.errors import Unauthenticated
+from ursa.domain.ports.cluster import CommandLogStore
 from ursa.domain.principals import Principal
 from ursa.domain.services.auth import authenticate_token, principal_for_user
 from ursa.domain.services.context import Ports
@@ -24,6 +26,18 @@ def container_of(state: State) -> Container:
 
 async def provide_ports(state: State) -> Ports:
     return container_of(state).ports
+
+
+@dataclass(frozen=True, slots=True)
+class EngineViews:
+    """What the operations endpoints read. A dataclass, because Litestar validates an
+    injected value against its annotation and a bare Protocol cannot be checked."""
+
+    command_log: CommandLogStore
+
+
+async def provide_engine_views(state: State) -> EngineViews:
+    return EngineViews(command_log=container_of(state).command_log)
 
 
 def bearer_of(request: Request[Any, Any, Any]) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -21,16 +23,24 @@ from ursa.app.api.dev_objects import dev_object_handlers
 from ursa.app.api.health import healthz, readyz
 from ursa.app.api.worksets import WorksetController
 from ursa.app.container import Container
-from ursa.app.deps import provide_api_principal, provide_portal_principal, provide_ports
+from ursa.app.deps import (
+    provide_api_principal,
+    provide_engine_views,
+    provide_portal_principal,
+    provide_ports,
+)
 from ursa.app.errors import EXCEPTION_HANDLERS
 from ursa.app.middleware import RequestIdMiddleware
 from ursa.app.sessions import RotatingSessionConfig
 from ursa.app.settings import Environment, Settings
+from ursa.domain.services.engine.monitor import Monitor
 from ursa.web.routes import portal_router
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 NOT_CSRF = ["^/api/", "^/healthz", "^/readyz", "^/schema", "^/static/", "^/_objects/"]
 
+
+ENGINE_DRAIN_S = 30.0
 
 Boot = Callable[[AsyncExitStack], Awaitable[Container]]
 
@@ -46,6 +56,25 @@ def _booting(boot: Boot) -> Callable[[Litestar], AbstractAsyncContextManager[Non
             yield
 
     return lifespan
+
+
+@asynccontextmanager
+async def _engine(app: Litestar) -> AsyncIterator[None]:
+    """Runs the workset engine inside the server when the container carries one
+    (``ursa dev``); on shutdown each run finishes its step and hands its lease over."""
+    container: Container = app.state.container
+    if container.engine is None:
+        yield
+        return
+    monitor = Monitor(container.engine)
+    app.state.monitor = monitor
+    task = asyncio.create_task(monitor.run_forever(), name="ursa-engine")
+    try:
+        yield
+    finally:
+        monitor.stop()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(task, ENGINE_DRAIN_S)
 
 
 def create_app(
@@ -80,9 +109,15 @@ def create_app(
                 path="/static", directories=[WEB / "static"], include_in_schema=False
             ),
         ],
-        dependencies={"ports": Provide(provide_ports)},
+        dependencies={
+            "ports": Provide(provide_ports),
+            "engine_views": Provide(provide_engine_views),
+        },
         state=State({"container": container} if container is not None else {}),
-        lifespan=[_booting(boot)] if container is None and boot is not None else [],
+        lifespan=[
+            *([_booting(boot)] if container is None and boot is not None else []),
+            _engine,
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
             RequestIdMiddleware(),

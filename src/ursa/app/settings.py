@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+
+from ursa.app.engine_settings import EngineSettings, EngineSettingsError
 
 
 class Environment(StrEnum):
@@ -46,6 +48,7 @@ class Settings:
     sns_topic_arn: str | None = None
     redis_url: str | None = None
     log_level: str = "INFO"
+    engine: EngineSettings = field(default_factory=EngineSettings)
 
     @property
     def cognito_issuer(self) -> str | None:
@@ -87,7 +90,10 @@ class Settings:
                 sns_topic_arn=env.get("URSA_SNS_TOPIC_ARN") or None,
                 redis_url=env.get("URSA_REDIS_URL") or None,
                 log_level=get("LOG_LEVEL", defaults.log_level).upper(),
+                engine=EngineSettings.from_env(env, dev=get("ENV", "dev") == "dev"),
             )
+        except EngineSettingsError as exc:
+            raise SettingsError(str(exc)) from exc
         except ValueError as exc:
             raise SettingsError(f"invalid URSA_* setting: {exc}") from exc
         settings.check()

@@ -7,12 +7,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from ursa.domain.diagnostics_types import ErrorCategory, Owner
 from ursa.domain.enums import STEP_ORDER, ProgressStep
 from ursa.domain.enums import WorksetState as S
 from ursa.domain.errors import GuardFailed, LeaseLost
 from ursa.domain.ids import run_id as make_run_id
 from ursa.domain.principals import Actor
-from ursa.domain.retries import Dead, Park, RetryAt
+from ursa.domain.retries import AttemptRecord, Dead, Park, RetryAt
+from ursa.domain.run_record import Run, RunKind
 from ursa.domain.transitions import apply_transition
 from ursa.domain.worksets import Transition, Workset
 
@@ -49,6 +51,41 @@ def _lease(owner: str, token: int, now: datetime) -> dict[str, object]:
     }
 
 
+def _run_kind(ws: Workset) -> RunKind:
+    if ws.state is S.RETRYING:
+        return RunKind.AUTO_RETRY
+    return RunKind.OPERATOR_RETRY if ws.manual_retry_count else RunKind.INITIAL
+
+
+def _new_run(
+    ws: Workset, *, run_id: str, attempt: int, start: ProgressStep, token: int, now: datetime
+) -> Run:
+    """A fresh run record. Resuming past staging keeps the previous run's cluster, head node,
+    stage and pipeline dirs (``resume_point`` already fell back to staging if they are gone);
+    the tmux session and status file are per run, so a resumed launch never collides."""
+    run = Run(
+        run_id=run_id,
+        attempt=attempt,
+        kind=_run_kind(ws),
+        resume_from=start,
+        lease_token_at_start=token,
+        started_at=now,
+    )
+    previous = ws.run
+    if previous is None or start is ProgressStep.STAGING:
+        return run
+    return replace(
+        run,
+        cluster_name=previous.cluster_name,
+        region=previous.region,
+        head_node=previous.head_node,
+        stage_dir=previous.stage_dir,
+        staged_at=previous.staged_at,
+        workdir_name=previous.workdir_name,
+        pipeline_dir=previous.pipeline_dir,
+    )
+
+
 def claim(ws: Workset, *, actor: Actor, owner: str, now: datetime) -> Transition:
     """T11/T12: take the lease, start a run (attempts + 1, token + 1)."""
     if ws.lease_live:
@@ -73,6 +110,7 @@ def claim(ws: Workset, *, actor: Actor, owner: str, now: datetime) -> Transition
             **_lease(owner, token, now),
             "attempts": attempt,
             "current_run_id": run,
+            "run": _new_run(ws, run_id=run, attempt=attempt, start=start, token=token, now=now),
             "last_attempt_at": now,
             "progress_step": start,
             "progress_message": "",
@@ -131,6 +169,40 @@ def heartbeat(ws: Workset, *, token: int, now: datetime) -> Workset:
         ws,
         lease_expires_at=now + LEASE_DURATION,
         heartbeat_at=now,
+        version=ws.version + 1,
+        updated_at=now,
+    )
+
+
+def update_run(ws: Workset, *, token: int, run: Run, now: datetime) -> Workset:
+    """Record what the holder learned about its run (a fenced write; no history row)."""
+    _fence(ws, token)
+    if ws.run is None or run.run_id != ws.run.run_id:
+        raise GuardFailed("the run record belongs to another run", code="RUN_MISMATCH")
+    return replace(ws, run=run, version=ws.version + 1, updated_at=now)
+
+
+def update_progress(
+    ws: Workset, *, token: int, pct: int | None, message: str, now: datetime
+) -> Workset:
+    """Progress within the current step (percent done); a fenced write, no history row."""
+    _fence(ws, token)
+    if pct == ws.progress_pct and message[:200] == ws.progress_message:
+        return ws
+    return replace(
+        ws, progress_pct=pct, progress_message=message[:200], version=ws.version + 1, updated_at=now
+    )
+
+
+def release_lease(ws: Workset, *, token: int, now: datetime) -> Workset:
+    """A graceful shutdown hands the run over at once: the lease ends now, so any replica
+    may take over (T13) without waiting for expiry. The token stays as the fence."""
+    _fence(ws, token)
+    return replace(
+        ws,
+        lease_owner=None,
+        lease_expires_at=None,
+        lease_acquired_at=None,
         version=ws.version + 1,
         updated_at=now,
     )
@@ -269,6 +341,22 @@ def complete(
     )
 
 
+def _attempt(ws: Workset, now: datetime, code: str, category: str, owner: str) -> AttemptRecord:
+    run = ws.run
+    return AttemptRecord(
+        attempt=ws.attempts,
+        run_id=ws.current_run_id or "",
+        kind=run.kind.value if run else RunKind.INITIAL.value,
+        lease_token=ws.lease_token,
+        started_at=run.started_at if run else now,
+        ended_at=now,
+        failed_step=ws.progress_step,
+        code=code,
+        category=ErrorCategory(category),
+        owner=Owner(owner),
+    )
+
+
 def fail(
     ws: Workset,
     *,
@@ -283,8 +371,11 @@ def fail(
 ) -> Transition:
     """T16: the target state comes from ``decide_retry``."""
     _fence(ws, token)
+    ended = replace(ws.run, ended_at=now, diagnosis_code=code) if ws.run else None
     common = {
         **_RELEASED,
+        "run": ended,
+        "attempt_history": (*ws.attempt_history, _attempt(ws, now, code, category, owner)),
         "last_error_code": code,
         "last_error_category": category,
         "last_error_owner": owner,

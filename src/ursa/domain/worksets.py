@@ -23,6 +23,8 @@ from ursa.domain.enums import (
 )
 from ursa.domain.events import DomainEvent
 from ursa.domain.principals import Actor
+from ursa.domain.retries import AttemptRecord
+from ursa.domain.run_record import Run
 
 GENOME_BUILDS: Mapping[ReferenceGenome, str] = MappingProxyType(
     {ReferenceGenome.GRCH38: "hg38", ReferenceGenome.GRCH37: "b37"}
@@ -142,6 +144,8 @@ class Workset:
     failed_step: ProgressStep | None = None
     resume_from: ProgressStep | None = None
     current_run_id: str | None = None
+    run: Run | None = None
+    attempt_history: tuple[AttemptRecord, ...] = ()
     # money (§9)
     quote_id: str | None = None
     approved_quote_id: str | None = None

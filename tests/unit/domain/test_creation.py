@@ -94,6 +94,8 @@ RESET = {
     "failed_step",
     "resume_from",
     "current_run_id",
+    "run",
+    "attempt_history",
     "quote_id",
     "cost_estimate",
     "cost_actual",

@@ -13,6 +13,7 @@ from ursa.domain.worksets import HistoryEntry, Workset
 ALL_WORKSETS = "WS#ALL"
 QUEUE_READY = "QUEUE#ready"
 QUEUE_RETRYING = "QUEUE#retrying"
+QUEUE_LEASED = "QUEUE#leased"
 
 
 def workset_pk(workset_id: str) -> str:
@@ -54,11 +55,14 @@ class WorksetItem(IndexKeys, kw_only=True):
 
 
 def _queue(ws: Workset) -> tuple[str | None, str | None]:
-    """Only claimable worksets are in the sparse queue index."""
+    """Claimable worksets and running ones (for takeover) are in the sparse queue index."""
     if ws.state is WorksetState.READY:
         return QUEUE_READY, f"{ws.priority.rank:02d}#{sortable(ws.updated_at)}#{ws.workset_id}"
     if ws.state is WorksetState.RETRYING and ws.next_attempt_at is not None:
         return QUEUE_RETRYING, f"{sortable(ws.next_attempt_at)}#{ws.workset_id}"
+    if ws.state is WorksetState.IN_PROGRESS:  # a released lease sorts first: take it over now
+        expiry = sortable(ws.lease_expires_at) if ws.lease_expires_at else ""
+        return QUEUE_LEASED, f"{expiry}#{ws.workset_id}"
     return None, None
 
 

@@ -33,6 +33,7 @@ from ursa.adapters.dynamodb.listing import (
 )
 from ursa.adapters.dynamodb.store import DocItem, Table
 from ursa.adapters.dynamodb.workset_items import (
+    QUEUE_LEASED,
     QUEUE_READY,
     QUEUE_RETRYING,
     WorksetItem,
@@ -230,6 +231,22 @@ class DynamoWorksetRepository:
             ]
         due = [load_doc(from_item(i, WorksetItem).doc, Workset) for i in found]
         return tuple(sorted(due, key=lambda w: (w.priority.rank, w.updated_at))[:limit])
+
+    async def leased(self, limit: int = 1000) -> tuple[Workset, ...]:
+        """One Query (paginated) of the leased queue, soonest expiry first."""
+        request = self._queue_request(QUEUE_LEASED, None, min(limit, 1000))
+        found: list[Workset] = []
+        with translated("read the leased queue"):
+            while len(found) < limit:
+                answer = await self._db.query(**request)
+                found += [
+                    load_doc(from_item(i, WorksetItem).doc, Workset)
+                    for i in answer.get("Items", [])
+                ]
+                if "LastEvaluatedKey" not in answer:
+                    break
+                request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        return tuple(found[:limit])
 
     def _queue_request(self, queue: str, before: str | None, limit: int) -> dict[str, Any]:
         condition = "gsi5pk = :q" + (" AND gsi5sk < :before" if before else "")

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 
 from ursa.adapters.memory.system import FixedClock
+from ursa.adapters.simulated.cluster import SIM_CLUSTER, SIM_HEAD
 from ursa.domain import commands, runs
 from ursa.domain.diagnostics import Evidence
 from ursa.domain.enums import STEP_ORDER, ProgressStep
+from ursa.domain.headnode import run_paths
 from ursa.domain.principals import ENGINE, Principal
 from ursa.domain.samples import apply_sample
 from ursa.domain.services.context import Ports, commit
 from ursa.domain.services.lifecycle import archive_workset, cancel_workset, delete_workset
 from ursa.domain.services.run_outcomes import complete_run, post_actual_costs, record_failure
+from ursa.domain.shell import DEFAULT_PIPELINE_BASE
+from ursa.domain.worksets import Workset
 
 SEED_ENGINE = "seed-host/1/5eed0000"
 
@@ -34,6 +40,11 @@ async def _claim_and_run_to(
     if STEP_ORDER.index(step) >= STEP_ORDER.index(ProgressStep.PIPELINE_STARTING):
         samples = tuple(apply_sample(s, "staged") for s in samples)
     await ports.worksets.save_samples(workset_id, samples)
+    ws = transition.workset
+    await ports.worksets.save_workset(
+        _seeded_run(ws, step, tuple(s.sample_id for s in samples), clock.now()),
+        expected_version=ws.version,
+    )
     for target in STEP_ORDER[1 : STEP_ORDER.index(step) + 1]:
         clock.advance(900)
         ws = await ports.worksets.get(workset_id)
@@ -51,6 +62,36 @@ async def _claim_and_run_to(
             ),
         )
     return token
+
+
+def _seeded_run(ws: Workset, step: ProgressStep, scope: tuple[str, ...], now: datetime) -> Workset:
+    """The run record the engine would have written up to ``step``, on the simulated
+    cluster, so that ``ursa dev``'s engine can take the seeded runs over and finish them."""
+    assert ws.run is not None
+    reached = STEP_ORDER.index(step)
+    run = replace(
+        ws.run,
+        sample_scope=scope,
+        cluster_name=SIM_CLUSTER,
+        region=ws.bucket_region,
+        head_node=SIM_HEAD,
+    )
+    if reached > STEP_ORDER.index(ProgressStep.STAGING):
+        run = replace(
+            run, stage_dir=f"/fsx/data/staged_sample_data/remote_stage_{run.run_id}", staged_at=now
+        )
+    if reached >= STEP_ORDER.index(ProgressStep.PIPELINE_RUNNING):
+        paths = run_paths(DEFAULT_PIPELINE_BASE, ws.workset_id, run.run_id)
+        run = replace(
+            run,
+            workdir_name=ws.workset_id,
+            pipeline_dir=paths.pipeline_dir,
+            tmux_session=paths.session,
+            status_path=paths.status_path,
+            launched_at=now,
+            pipeline_started_at=now,
+        )
+    return runs.update_run(ws, token=ws.lease_token, run=run, now=now)
 
 
 async def _complete(ports: Ports, clock: FixedClock, workset_id: str) -> None:

@@ -124,3 +124,11 @@ class InMemoryWorksetRepository:
             )
         ]
         return tuple(sorted(due, key=lambda w: (w.priority.rank, w.updated_at))[:limit])
+
+    async def leased(self, limit: int = 1000) -> tuple[Workset, ...]:
+        running = [w for w in self._items.values() if w.state is WorksetState.IN_PROGRESS]
+        return tuple(sorted(running, key=_expiry_order)[:limit])
+
+
+def _expiry_order(ws: Workset) -> tuple[str, str]:
+    return (ws.lease_expires_at.isoformat() if ws.lease_expires_at else "", ws.workset_id)

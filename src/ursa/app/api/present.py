@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from ursa.app.api import schemas
+from ursa.domain.command_log import CommandLogEntry
 from ursa.domain.samples import Sample
 from ursa.domain.worksets import HistoryEntry, Workset
 
@@ -76,4 +77,23 @@ def history(h: HistoryEntry) -> schemas.HistoryOut:
         from_step=h.from_step,
         to_step=h.to_step,
         reason=h.reason,
+    )
+
+
+def command(e: CommandLogEntry) -> schemas.CommandOut:
+    return schemas.CommandOut(
+        seq=e.seq,
+        run_id=e.run_id,
+        step=e.step,
+        label=e.label,
+        transport=e.transport,
+        rendered=e.rendered,
+        cwd=e.cwd,
+        started_at=e.started_at,
+        ended_at=e.ended_at,
+        duration_s=e.duration_s,
+        exit_code=e.exit_code,
+        stdout_tail=e.stdout_tail,
+        stderr_tail=e.stderr_tail,
+        lease_token=e.lease_token,
     )

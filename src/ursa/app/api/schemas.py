@@ -113,3 +113,22 @@ class Health(msgspec.Struct, kw_only=True):
     status: str
     version: str
     checks: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+class CommandOut(msgspec.Struct, kw_only=True):
+    """One external command the engine ran (§14.1); ``rendered`` can be pasted to replay it."""
+
+    seq: str
+    run_id: str
+    step: str
+    label: str
+    transport: str
+    rendered: str
+    cwd: str | None
+    started_at: datetime
+    ended_at: datetime
+    duration_s: float
+    exit_code: int
+    stdout_tail: str
+    stderr_tail: str
+    lease_token: int

@@ -9,15 +9,17 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from ursa.app.api import present, schemas
+from ursa.app.deps import EngineViews
 from ursa.domain.enums import Origin, Priority, WorksetState, WorksetType, parse_enum
 from ursa.domain.ports import WorksetQuery
 from ursa.domain.principals import Principal
-from ursa.domain.services import lifecycle, queries, submit
+from ursa.domain.services import lifecycle, operations, queries, submit
 from ursa.domain.services.context import Ports
 from ursa.domain.worksets import RunOptions
 
 PortsDep = NamedDependency[Ports]
 PrincipalDep = NamedDependency[Principal]
+EngineViewsDep = NamedDependency[EngineViews]
 IdempotencyKey = Annotated[
     str,
     HeaderParameter(
@@ -128,6 +130,26 @@ class WorksetController(Controller):
     ) -> list[schemas.HistoryOut]:
         found = await queries.get_workset(ports, principal, workset_id)
         return [present.history(h) for h in found.history]
+
+    @get(
+        "/{workset_id:str}/commands",
+        operation_id="listWorksetCommands",
+        summary="The engine's command log (provider admins): filter by label and text",
+    )
+    async def commands(
+        self,
+        ports: PortsDep,
+        principal: PrincipalDep,
+        engine_views: EngineViewsDep,
+        workset_id: FromPath[str],
+        label: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        q: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
+    ) -> list[schemas.CommandOut]:
+        entries = await operations.command_log(
+            ports, engine_views.command_log, principal, workset_id, label=label, text=q, limit=limit
+        )
+        return [present.command(e) for e in entries]
 
     @post(
         "/{workset_id:str}/cancel",

@@ -31,6 +31,8 @@ class WorksetRepository(Protocol):
     * ``get`` raises ``NotFound``; ``list`` is newest first, filtered by the query's
       tenant keys, and pages with an opaque cursor (``InvalidInput`` for a bad cursor).
     * ``due_for_claim`` lists ready worksets and retrying ones whose time has come.
+    * ``leased`` lists in_progress worksets, soonest lease expiry first (released leases
+      first of all): the engine finds expired leases and counts running work with it.
     """
 
     async def create(self, transition: Transition, samples: Sequence[Sample]) -> None: ...
@@ -42,6 +44,7 @@ class WorksetRepository(Protocol):
     async def history(self, workset_id: str) -> tuple[HistoryEntry, ...]: ...
     async def list(self, query: WorksetQuery) -> Page[Workset]: ...
     async def due_for_claim(self, now: datetime, limit: int = 50) -> tuple[Workset, ...]: ...
+    async def leased(self, limit: int = 1000) -> tuple[Workset, ...]: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
