@@ -232,3 +232,22 @@ async def test_due_for_claim_orders_by_priority_then_age(stores: Stores) -> None
         due.workset_id,
         new.workset_id,
     ]
+
+
+async def test_leased_lists_running_worksets_soonest_expiry_first(stores: Stores) -> None:
+    ready = make_workset(workset_id="ws-rdy-00000001")
+    await _create(stores, ready, samples=1)
+    later, sooner = "ws-lat-00000002", "ws-soo-00000003"
+    for workset_id, minutes in ((later, 9), (sooner, 1)):
+        ws = make_workset(workset_id=workset_id)
+        await _create(stores, ws, samples=1)
+        claim = runs.claim(ws, actor=ENGINE, owner="e/1/00000001", now=NOW)
+        await stores.worksets.commit(claim)
+        held = claim.workset
+        await stores.worksets.save_workset(
+            replace(
+                held, lease_expires_at=NOW + timedelta(minutes=minutes), version=held.version + 1
+            ),
+            expected_version=held.version,
+        )
+    assert [w.workset_id for w in await stores.worksets.leased()] == [sooner, later]

@@ -13,6 +13,7 @@ from typing import Protocol
 
 import pytest
 
+from aws_support import moto_endpoint
 from ursa.adapters.ssh import AsyncsshShell
 from ursa.adapters.ssh.shell import DEFAULT_MAX_SESSIONS
 from ursa.domain.ports.cluster import RemoteCommand
@@ -132,3 +133,6 @@ async def remote_dir(
             timeout_s=30,
         )
         assert removed.exit_code == 0, removed.stderr
+
+
+__all__ = ["moto_endpoint"]

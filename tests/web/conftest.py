@@ -28,3 +28,10 @@ def ada(portal: Portal) -> Portal:
     """Ada Admin, customer_admin of Acme (sees all of Acme)."""
     assert portal.sign_in("ada@acme.example").status_code == 303
     return portal
+
+
+@pytest.fixture
+def pat(portal: Portal) -> Portal:
+    """Pat Provider, a provider_admin (every tenant, the engine's command log)."""
+    assert portal.sign_in("admin@ursa.example").status_code == 303
+    return portal

@@ -183,7 +183,7 @@ def test_detail_of_failed_workset_shows_remediation(sam: Portal) -> None:
 def test_in_progress_detail_polls_and_offers_cancel(sam: Portal) -> None:
     text = sam.client.get(f"/worksets/{sam.id_of('Newborn screen Q4')}").text
     assert 'id="workset-status"' in text
-    assert 'hx-trigger="load delay:5s, worksetChanged from:body"' in text
+    assert 'hx-trigger="every 3s, worksetChanged from:body"' in text
     assert "Step 5 of 10" in text
     assert 'hx-target="#dialogs"' in text
     assert "Cancel workset" in text
@@ -193,6 +193,7 @@ def test_complete_detail_does_not_poll_nor_offer_cancel(sam: Portal) -> None:
     text = sam.client.get(f"/worksets/{sam.id_of('NA12878 trio')}").text
     assert 'id="workset-status"' in text
     assert "load delay" not in text
+    assert "every 3s" not in text
     assert 'hx-trigger="worksetChanged from:body"' in text
     assert "Cancel workset" not in text
 
@@ -202,5 +203,17 @@ def test_htmx_detail_request_returns_the_status_partial(sam: Portal) -> None:
     assert response.status_code == 200
     assert "<html" not in response.text
     assert response.text.lstrip().startswith('<section id="workset-status"')
-    assert "load delay:5s" in response.text
-    assert "HG002" not in response.text  # samples are not part of the status region
+    assert "every 3s" in response.text
+    status = response.text.split("</section>", 1)[0]
+    assert "NB001" not in status  # samples are not part of the status region...
+    # ...but the regions a poll outdates come along, swapped out-of-band
+    for region in ("workset-facts", "workset-samples", "workset-history"):
+        assert f'<section id="{region}" class="card"' in response.text
+        assert re.search(rf'id="{region}"[^>]*hx-swap-oob="true"', response.text)
+    assert "NB001" in response.text
+
+
+def test_waiting_states_poll_slowly(ada: Portal) -> None:
+    text = ada.client.get(f"/worksets/{ada.id_of('Deep WGS 120x')}").text  # retrying
+    assert 'hx-trigger="load delay:5s, worksetChanged from:body"' in text
+    assert "every 3s" not in text

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ from ursa.adapters.memory.seed import seed_demo
 from ursa.app.container import Container, build_in_memory
 from ursa.app.factory import create_app
 from ursa.app.settings import Environment, Settings
+from ursa.domain.command_log import CommandLogEntry
 from ursa.domain.ports import WorksetQuery
 from ursa.domain.worksets import Workset
 
@@ -74,6 +76,47 @@ class Portal:
         return self.client.post(
             f"/worksets/{self.id_of(name)}/cancel", data=data, headers=headers or {}
         )
+
+    def log_commands(self, entries: Sequence[CommandLogEntry]) -> None:
+        """Put entries into the container's command log, as the engine's journal would."""
+        asyncio.run(self.container.command_log.append(entries))
+
+
+COMMAND_START = datetime(2026, 11, 23, 14, 5, 9, tzinfo=UTC)
+
+
+def command_entry(
+    workset_id: str,
+    counter: int,
+    *,
+    label: str = "poll_status",
+    rendered: str = "bash -lc 'cat status.json'",
+    step: str = "pipeline_running",
+    exit_code: int = 0,
+    stdout: str = "",
+    stderr: str = "",
+    seconds: float = 0.25,
+    token: int = 1,
+) -> CommandLogEntry:
+    started = COMMAND_START + timedelta(seconds=counter)
+    return CommandLogEntry(
+        workset_id=workset_id,
+        seq=f"{token:08d}.{started:%Y%m%dT%H%M%S%f}.{counter:04d}",
+        run_id=f"{workset_id}-r1",
+        step=step,
+        label=label,
+        transport="ssh",
+        argv=("bash", "-lc", rendered),
+        rendered=rendered,
+        cwd="/fsx/analysis_results/ubuntu",
+        env_names=("AWS_PROFILE",),
+        started_at=started,
+        ended_at=started + timedelta(seconds=seconds),
+        exit_code=exit_code,
+        stdout_tail=stdout,
+        stderr_tail=stderr,
+        lease_token=token,
+    )
 
 
 def all_worksets(container: Container) -> dict[str, Workset]:

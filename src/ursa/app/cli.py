@@ -128,6 +128,7 @@ def _dev(args: argparse.Namespace) -> None:
 def _monitor(settings: Settings) -> None:
     """The engine alone, against the configured store; SIGTERM/SIGINT drain it: each run
     finishes its current step and hands its lease to another replica."""
+    import logging
     import signal
     from contextlib import AsyncExitStack
 
@@ -135,6 +136,9 @@ def _monitor(settings: Settings) -> None:
 
     settings = replace(settings, engine=replace(settings.engine, enabled=True))
     settings.engine.check()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
 
     async def run() -> None:
         async with AsyncExitStack() as stack:

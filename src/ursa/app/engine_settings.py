@@ -23,6 +23,9 @@ class EngineSettings:
     enabled: bool = False
     cluster_mode: str = "simulated"
     max_concurrent: int = 4
+    lease_s: float = 300.0
+    heartbeat_s: float = 60.0
+    takeover_margin_s: float = 30.0
     poll_s: float = 30.0
     fast_poll_s: float = 10.0
     claim_interval_s: float = 5.0
@@ -66,6 +69,9 @@ class EngineSettings:
             in ("1", "true", "yes"),
             cluster_mode=mode,
             max_concurrent=int(get("ENGINE_MAX_CONCURRENT", str(d.max_concurrent))),
+            lease_s=float(get("ENGINE_LEASE_S", str(d.lease_s))),
+            heartbeat_s=float(get("ENGINE_HEARTBEAT_S", str(d.heartbeat_s))),
+            takeover_margin_s=float(get("ENGINE_TAKEOVER_MARGIN_S", str(d.takeover_margin_s))),
             poll_s=float(get("ENGINE_POLL_S", "3" if dev else str(d.poll_s))),
             fast_poll_s=float(get("ENGINE_FAST_POLL_S", "2" if dev else str(d.fast_poll_s))),
             claim_interval_s=float(get("ENGINE_CLAIM_INTERVAL_S", "2" if dev else "5")),
@@ -91,6 +97,11 @@ class EngineSettings:
         return settings
 
     def check(self) -> None:
+        if not 0 < self.heartbeat_s * 3 <= self.lease_s:
+            raise EngineSettingsError(
+                "URSA_ENGINE_HEARTBEAT_S must be at most a third of URSA_ENGINE_LEASE_S, so a "
+                "lease survives two missed heartbeats"
+            )
         if self.cluster_mode == "simulated" or not self.enabled:
             return
         if self.cluster_mode == "static" and not self.head_host:

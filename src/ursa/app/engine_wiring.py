@@ -29,6 +29,9 @@ def lease_owner() -> str:
 def engine_config(settings: EngineSettings, *, owner: str | None = None) -> EngineConfig:
     return EngineConfig(
         owner=owner or lease_owner(),
+        lease_s=settings.lease_s,
+        heartbeat_s=settings.heartbeat_s,
+        takeover_margin_s=settings.takeover_margin_s,
         max_concurrent=settings.max_concurrent,
         claim_interval_s=settings.claim_interval_s,
         fast_poll_s=settings.fast_poll_s,

@@ -19,6 +19,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from ursa import __version__
+from ursa.app.api.clusters import ClusterController, provide_cluster_views
 from ursa.app.api.dev_objects import dev_object_handlers
 from ursa.app.api.health import healthz, readyz
 from ursa.app.api.worksets import WorksetController
@@ -92,7 +93,7 @@ def create_app(
     secure = settings.env is Environment.PRODUCTION
     api = Router(
         path="/api/v1",
-        route_handlers=[WorksetController],
+        route_handlers=[WorksetController, ClusterController],
         dependencies={"principal": Provide(provide_api_principal)},
     )
     portal = portal_router(dev_sign_in=settings.dev_sign_in)
@@ -112,6 +113,7 @@ def create_app(
         dependencies={
             "ports": Provide(provide_ports),
             "engine_views": Provide(provide_engine_views),
+            "cluster_views": Provide(provide_cluster_views),
         },
         state=State({"container": container} if container is not None else {}),
         lifespan=[

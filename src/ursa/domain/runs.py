@@ -40,13 +40,13 @@ def _fence(ws: Workset, token: int) -> None:
         raise LeaseLost(f"lease token {token} is no longer current for {ws.workset_id}")
 
 
-def _lease(owner: str, token: int, now: datetime) -> dict[str, object]:
+def _lease(owner: str, token: int, now: datetime, lease: timedelta) -> dict[str, object]:
     """The fields of a freshly taken lease (claim and takeover)."""
     return {
         "lease_owner": owner,
         "lease_token": token,
         "lease_acquired_at": now,
-        "lease_expires_at": now + LEASE_DURATION,
+        "lease_expires_at": now + lease,
         "heartbeat_at": now,
     }
 
@@ -86,7 +86,14 @@ def _new_run(
     )
 
 
-def claim(ws: Workset, *, actor: Actor, owner: str, now: datetime) -> Transition:
+def claim(
+    ws: Workset,
+    *,
+    actor: Actor,
+    owner: str,
+    now: datetime,
+    lease: timedelta = LEASE_DURATION,
+) -> Transition:
     """T11/T12: take the lease, start a run (attempts + 1, token + 1)."""
     if ws.lease_live:
         raise GuardFailed("a live lease exists", code="LEASE_HELD")
@@ -107,7 +114,7 @@ def claim(ws: Workset, *, actor: Actor, owner: str, now: datetime) -> Transition
         actor=actor,
         now=now,
         changes={
-            **_lease(owner, token, now),
+            **_lease(owner, token, now, lease),
             "attempts": attempt,
             "current_run_id": run,
             "run": _new_run(ws, run_id=run, attempt=attempt, start=start, token=token, now=now),
@@ -134,12 +141,19 @@ def claim(ws: Workset, *, actor: Actor, owner: str, now: datetime) -> Transition
 
 
 def takeover(
-    ws: Workset, *, actor: Actor, owner: str, seen_token: int, now: datetime
+    ws: Workset,
+    *,
+    actor: Actor,
+    owner: str,
+    seen_token: int,
+    now: datetime,
+    lease: timedelta = LEASE_DURATION,
+    margin: timedelta = TAKEOVER_MARGIN,
 ) -> Transition:
     """T13: resume a run whose holder died; attempts do not change."""
     if ws.lease_token != seen_token:
         raise GuardFailed("the lease changed since it was read", code="LEASE_CHANGED")
-    expired = ws.lease_expires_at is None or ws.lease_expires_at < now - TAKEOVER_MARGIN
+    expired = ws.lease_expires_at is None or ws.lease_expires_at < now - margin
     if not expired:
         raise GuardFailed("the lease has not expired", code="LEASE_HELD")
     token = ws.lease_token + 1
@@ -150,7 +164,7 @@ def takeover(
         actor=actor,
         now=now,
         changes={
-            **_lease(owner, token, now),
+            **_lease(owner, token, now, lease),
             "takeovers": ws.takeovers + 1,
         },
         events=(
@@ -162,12 +176,14 @@ def takeover(
     )
 
 
-def heartbeat(ws: Workset, *, token: int, now: datetime) -> Workset:
+def heartbeat(
+    ws: Workset, *, token: int, now: datetime, lease: timedelta = LEASE_DURATION
+) -> Workset:
     """Extend the lease. Not a table row, so no history; the caller reads cancel_pending."""
     _fence(ws, token)
     return replace(
         ws,
-        lease_expires_at=now + LEASE_DURATION,
+        lease_expires_at=now + lease,
         heartbeat_at=now,
         version=ws.version + 1,
         updated_at=now,

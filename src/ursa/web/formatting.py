@@ -168,3 +168,27 @@ def relative(at: datetime, now: datetime) -> str:
     else:
         amount = f"{seconds // 86400} d"
     return f"in {amount}" if future else f"{amount} ago"
+
+
+def clock_time(at: datetime) -> str:
+    """``14:05:09`` (UTC): commands are seconds apart, so the time of day carries seconds."""
+    return utc(at).strftime("%H:%M:%S")
+
+
+def duration(seconds: float) -> str:
+    """``0.25 s``, ``12.4 s``, ``3 min 05 s``, ``2 h 07 min``."""
+    seconds = max(seconds, 0.0)
+    if seconds < 1:
+        return f"{seconds:.2f} s"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    whole = int(seconds)
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
+
+
+def line_count(text: str) -> str:
+    """``1 line``, ``50 lines``: how much a collapsed output holds."""
+    count = len(text.splitlines())
+    return f"{count} line{'s' if count != 1 else ''}"

@@ -15,6 +15,8 @@ from ursa.domain.ports import WorksetQuery
 
 MAX_SEARCH = 100
 MAX_REASON = 500
+MAX_LABEL = 64
+MAX_COMMAND_SEARCH = 200
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,6 +51,25 @@ def parse_list_filters(
         limit=max(
             ListFilters.MIN_LIMIT, min(limit or ListFilters.DEFAULT_LIMIT, ListFilters.MAX_LIMIT)
         ),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandFilters:
+    """The command log's filters: an exact label and a substring of the command or output."""
+
+    label: str = ""
+    q: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.label or self.q)
+
+
+def parse_command_filters(*, label: str | None, q: str | None) -> CommandFilters:
+    return CommandFilters(
+        label=(label or "").strip()[:MAX_LABEL],
+        q=(q or "").strip()[:MAX_COMMAND_SEARCH],
     )
 
 

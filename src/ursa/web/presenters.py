@@ -26,7 +26,8 @@ POLLING_STATES = frozenset(
         WorksetState.ON_HOLD,
     }
 )
-"""Non-terminal states whose status region reloads itself (``load delay:5s``)."""
+"""Non-terminal states whose status region reloads itself (``every 3s`` while ready or in
+progress, ``load delay:5s`` otherwise; see ``presenters_detail.status_trigger``)."""
 FILTER_STATES = tuple(WorksetState)
 LIST_URL = "/worksets"
 

@@ -1,7 +1,8 @@
-"""The workset detail page: status region, facts, samples and history view models."""
+"""The workset detail page: status region (with the run panel), facts, samples and history."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,15 +14,15 @@ from ursa.domain.services.queries import WorksetDetail
 from ursa.domain.transitions import can_cancel
 from ursa.domain.worksets import HistoryEntry, Workset
 from ursa.web import formatting as fmt
-from ursa.web.presenters import (
-    POLLING_STATES,
-    Progress,
-    cancel_url,
-    present_progress,
-    workset_url,
-)
+from ursa.web.presenters import POLLING_STATES, cancel_url, workset_url
+from ursa.web.presenters_commands import commands_url
+from ursa.web.presenters_run import FAILED_STATES, RunView, present_run
 
+ACTIVE_STATES = frozenset({WorksetState.READY, WorksetState.IN_PROGRESS})
+"""The engine moves these along by itself within seconds: the status region polls fast."""
+ACTIVE_TRIGGER = "every 3s"
 POLL_TRIGGER = "load delay:5s"
+"""The other non-terminal states (retrying, awaiting approval, on hold) change rarely."""
 CHANGED_TRIGGER = "worksetChanged from:body"
 
 
@@ -38,7 +39,7 @@ class StatusView:
     workset_id: str
     name: str
     badge: fmt.Badge
-    progress: Progress | None
+    run: RunView | None
     poll: bool
     trigger: str
     note: str
@@ -64,7 +65,8 @@ class SampleRow:
     size: str
     sex_chromosomes: str
     badge: fmt.Badge
-    cost: str
+    estimate: str
+    actual: str
     failure: str
 
 
@@ -87,6 +89,7 @@ class DetailView:
     samples: tuple[SampleRow, ...]
     history: tuple[HistoryItem, ...]
     list_url: str
+    commands_url: str | None
 
 
 def present_error(code: str | None, message: str | None) -> ErrorView | None:
@@ -123,22 +126,37 @@ def status_note(ws: Workset, now: datetime) -> str:
 
 
 def status_trigger(ws: Workset) -> str:
-    """Poll while the workset can still change by itself; always follow ``worksetChanged``."""
+    """Poll while the workset can still change by itself (every 3 s while the engine is on
+    it); a terminal state renders without a timer, so polling stops. Always follow
+    ``worksetChanged``."""
+    if ws.state in ACTIVE_STATES:
+        return f"{ACTIVE_TRIGGER}, {CHANGED_TRIGGER}"
     if ws.state in POLLING_STATES:
         return f"{POLL_TRIGGER}, {CHANGED_TRIGGER}"
     return CHANGED_TRIGGER
 
 
-def present_status(ws: Workset, now: datetime) -> StatusView:
+def present_status(
+    ws: Workset,
+    now: datetime,
+    *,
+    history: Iterable[HistoryEntry] = (),
+    admin: bool = False,
+) -> StatusView:
+    """``admin`` (a provider admin) also sees the run's head node."""
     return StatusView(
         workset_id=ws.workset_id,
         name=ws.name,
         badge=fmt.workset_badge(ws.state),
-        progress=present_progress(ws),
+        run=present_run(ws, history, now, admin=admin),
         poll=ws.state in POLLING_STATES,
         trigger=status_trigger(ws),
         note=status_note(ws, now),
-        error=present_error(ws.last_error_code, ws.last_error_message),
+        error=(
+            present_error(ws.last_error_code, ws.last_error_message)
+            if ws.state in FAILED_STATES
+            else None
+        ),
         can_cancel=can_cancel(ws),
         cancel_url=cancel_url(ws.workset_id),
         self_url=workset_url(ws.workset_id),
@@ -188,7 +206,8 @@ def present_sample(sample: Sample) -> SampleRow:
         size=fmt.gib(sample.input_bytes),
         sex_chromosomes=sex or fmt.DASH,
         badge=fmt.sample_badge(sample.state),
-        cost=fmt.cost_summary(sample.cost_estimate, sample.cost_actual),
+        estimate=fmt.money(sample.cost_estimate),
+        actual=fmt.money(sample.cost_actual),
         failure=failure_label(sample.failure_code),
     )
 
@@ -230,10 +249,13 @@ def present_history(entry: HistoryEntry, now: datetime, viewer_id: str) -> Histo
     )
 
 
-def present_detail(detail: WorksetDetail, now: datetime, viewer_id: str) -> DetailView:
+def present_detail(
+    detail: WorksetDetail, now: datetime, viewer_id: str, *, admin: bool = False
+) -> DetailView:
+    """``admin``: the viewer is a provider admin (head node, command log)."""
     ws = detail.workset
     return DetailView(
-        status=present_status(ws, now),
+        status=present_status(ws, now, history=detail.history, admin=admin),
         facts=present_facts(ws, now),
         samples=tuple(present_sample(s) for s in detail.samples),
         history=tuple(
@@ -241,4 +263,5 @@ def present_detail(detail: WorksetDetail, now: datetime, viewer_id: str) -> Deta
             for h in sorted(detail.history, key=lambda h: h.seq, reverse=True)
         ),
         list_url="/worksets",
+        commands_url=commands_url(ws.workset_id) if admin else None,
     )

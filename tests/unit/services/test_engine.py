@@ -235,3 +235,19 @@ async def test_two_replicas_never_claim_the_same_workset(
     assert ENGINE.id in {
         h.actor.id for h in await world.container.ports.worksets.history(ws.workset_id)
     }
+
+
+@pytest.mark.anyio
+async def test_an_expired_lease_is_taken_over_by_the_monitor(
+    world: World, request_for: Callable[..., SubmitRequest]
+) -> None:
+    first = make_engine(world)
+    ws = await claimed(first, await submitted(world, request_for))
+    world.clock.advance(runs.LEASE_DURATION.total_seconds() + 31)
+    second = Monitor(make_engine(world, owner="engine-b/2/0000000b").deps)
+    await second._take_over()
+    assert set(second.status().running) == {ws.workset_id}
+    second.stop()
+    await second.drain()
+    stored = await world.container.ports.worksets.get(ws.workset_id)
+    assert stored.takeovers == 1 and stored.attempts == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from ursa.domain.errors import InvalidInput, NotFound
 from ursa.domain.ports import Clock
@@ -201,6 +201,19 @@ class SimulatedHeadNode:
             del self.files[path]
         return _ok()
 
+    def _on_slurm_nodes(self, params: dict[str, str]) -> CommandResult:
+        """The three read-only queries of a cluster snapshot, in Slurm 24.05's layouts
+        (tests/fixtures/slurm/): a small cluster with one drained node."""
+        render = _SLURM_NODE_QUERIES.get(params.get("query", ""))
+        if render is None:
+            return CommandResult(
+                exit_code=2,
+                stdout="",
+                stderr=f"simulated head node: unknown slurm_nodes query {params.get('query')!r}",
+                duration_s=0.1,
+            )
+        return _ok(render(self.clock.now()))
+
 
 def _split(value: str) -> tuple[str, ...]:
     return tuple(v for v in value.split(",") if v)
@@ -208,3 +221,172 @@ def _split(value: str) -> tuple[str, ...]:
 
 def _ok(stdout: str = "") -> CommandResult:
     return CommandResult(exit_code=0, stdout=stdout, stderr="", duration_s=0.2)
+
+
+# --- the simulated cluster's nodes (slurm_nodes) -----------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _SimNode:
+    """One compute node as ``sinfo`` (compact ``state``) and ``scontrol`` (``detail``)
+    print it. ``address`` is None for a dynamic node that never booted."""
+
+    name: str
+    partition: str
+    state: str
+    detail: str
+    cpus: int
+    cpus_allocated: int
+    memory_mb: int
+    instance: str
+    address: str | None
+    reason: str = ""
+    reason_user: str = ""
+
+    @property
+    def features(self) -> str:
+        return f"dynamic,{self.instance},{self.name.split('-')[2]}"
+
+
+DEFAULT_PARTITION = "i8"
+SIM_NODES = (
+    _SimNode(
+        name="i8-dy-r6gb64-1",
+        partition="i8",
+        state="idle",
+        detail="IDLE+CLOUD",
+        cpus=8,
+        cpus_allocated=0,
+        memory_mb=62259,
+        instance="r6i.2xlarge",
+        address="10.0.1.21",
+    ),
+    _SimNode(
+        name="i8-dy-r6gb64-2",
+        partition="i8",
+        state="idle~",
+        detail="IDLE+CLOUD+POWERED_DOWN",
+        cpus=8,
+        cpus_allocated=0,
+        memory_mb=62259,
+        instance="r6i.2xlarge",
+        address=None,
+    ),
+    _SimNode(
+        name="i192-dy-c7gb384-1",
+        partition="i192",
+        state="mix",
+        detail="MIXED+CLOUD",
+        cpus=192,
+        cpus_allocated=128,
+        memory_mb=373555,
+        instance="c7i.48xlarge",
+        address="10.0.1.57",
+    ),
+    _SimNode(
+        name="i192-dy-c7gb384-2",
+        partition="i192",
+        state="alloc",
+        detail="ALLOCATED+CLOUD",
+        cpus=192,
+        cpus_allocated=192,
+        memory_mb=373555,
+        instance="c7i.48xlarge",
+        address="10.0.1.88",
+    ),
+    _SimNode(
+        name="i192-dy-c7gb384-3",
+        partition="i192",
+        state="drain",
+        detail="IDLE+CLOUD+DRAIN",
+        cpus=192,
+        cpus_allocated=0,
+        memory_mb=373555,
+        instance="c7i.48xlarge",
+        address="10.0.1.104",
+        reason="Scheduler health check failed",  # longer than sinfo -R's 20 characters
+        reason_user="root",
+    ),
+)
+_BOOTED_AGO = timedelta(hours=3, minutes=12)
+_REASON_AGO = timedelta(minutes=47)
+_OS = "Linux 6.8.0-1029-aws #31~22.04.1-Ubuntu SMP Thu Apr 24 21:16:18 UTC 2025"
+
+
+def _slurm_at(at: datetime) -> str:
+    """Slurm's timestamp: the controller's local time, UTC on ParallelCluster."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _sinfo_nodes(now: datetime) -> str:
+    """``sinfo -N -o "%.20N %.9P %.6t %.10c %.10m %.10G %.20R"``: right-justified, cut."""
+
+    def row(*cells: str) -> str:
+        widths = (20, 9, 6, 10, 10, 10, 20)
+        return " ".join(f"{c:>{w}.{w}}" for c, w in zip(cells, widths, strict=True))
+
+    lines = [row("NODELIST", "PARTITION", "STATE", "CPUS", "MEMORY", "GRES", "PARTITION")]
+    for n in SIM_NODES:
+        marked = n.partition + ("*" if n.partition == DEFAULT_PARTITION else "")
+        lines.append(
+            row(n.name, marked, n.state, str(n.cpus), str(n.memory_mb), "(null)", n.partition)
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _sinfo_reasons(now: datetime) -> str:
+    """``sinfo -R -o "%20E %9u %19H %N"``: left-justified, the reason cut at 20."""
+    at = _slurm_at(now - _REASON_AGO)
+    lines = [f"{'REASON':<20} {'USER':<9} {'TIMESTAMP':<19} NODELIST"]
+    lines += [
+        f"{n.reason:<20.20} {n.reason_user:<9.9} {at:<19} {n.name}" for n in SIM_NODES if n.reason
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _scontrol_record(n: _SimNode, now: datetime) -> str:
+    booted = n.address is not None
+    boot = now - _BOOTED_AGO
+    arch = " Arch=x86_64" if booted else ""
+    version = " Version=24.05.8" if booted else ""
+    free = str(n.memory_mb * (96 - n.cpus_allocated * 60 // n.cpus) // 100) if booted else "N/A"
+    load = f"{n.cpus_allocated * 0.98:.2f}"
+    times = (
+        f"BootTime={_slurm_at(boot)} SlurmdStartTime={_slurm_at(boot + timedelta(minutes=4))}"
+        if booted
+        else "BootTime=None SlurmdStartTime=None"
+    )
+    busy = _slurm_at(now - timedelta(minutes=2)) if n.cpus_allocated else "Unknown"
+    lines = [
+        f"NodeName={n.name}{arch} CoresPerSocket=1",
+        f"   CPUAlloc={n.cpus_allocated} CPUEfctv={n.cpus} CPUTot={n.cpus} CPULoad={load}",
+        f"   AvailableFeatures={n.features}",
+        f"   ActiveFeatures={n.features}",
+        "   Gres=(null)",
+        f"   NodeAddr={n.address or n.name} NodeHostName={n.name}{version}",
+        *([f"   OS={_OS}"] if booted else []),
+        f"   RealMemory={n.memory_mb} AllocMem=0 FreeMem={free} Sockets={n.cpus} Boards=1",
+        f"   State={n.detail} ThreadsPerCore=1 TmpDisk=0 Weight=1000 Owner=N/A MCS_label=N/A",
+        f"   Partitions={n.partition}",
+        f"   {times}",
+        f"   LastBusyTime={busy} ResumeAfterTime=None",
+        f"   CfgTRES=cpu={n.cpus},mem={n.memory_mb}M,billing={n.cpus}",
+        f"   AllocTRES={f'cpu={n.cpus_allocated}' if n.cpus_allocated else ''}",
+        "   CurrentWatts=0 AveWatts=0",
+    ]
+    if n.reason:
+        at = _slurm_at(now - _REASON_AGO)
+        lines += ["", f"   Reason={n.reason} [{n.reason_user}@{at}]"]
+    return "\n".join(lines) + "\n"
+
+
+def _scontrol_nodes(now: datetime) -> str:
+    """``scontrol show nodes``: records separated by two blank lines (24.05)."""
+    return "\n\n".join(_scontrol_record(n, now) for n in SIM_NODES)
+
+
+_SLURM_NODE_QUERIES: dict[str, Callable[[datetime], str]] = {
+    "sinfo_nodes": _sinfo_nodes,
+    "sinfo_reasons": _sinfo_reasons,
+    "scontrol_nodes": _scontrol_nodes,
+}

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Protocol, runtime_checkable
+
 from litestar.di import NamedDependency
 
+from ursa.domain.ports.cluster import CommandLogStore
 from ursa.domain.principals import Principal
 from ursa.domain.services.context import Ports
 from ursa.web.presenters_session import Viewer, present_viewer
 
 PortsDep = NamedDependency[Ports]
 PrincipalDep = NamedDependency[Principal]
+
+
+@runtime_checkable
+class EngineViews(Protocol):
+    """What the app-wide ``engine_views`` dependency offers the portal. The web may not
+    import ``ursa.app``, so this is the shape ``ursa.app.deps.EngineViews`` fits; it is
+    runtime-checkable because Litestar checks an injected value against its annotation."""
+
+    @property
+    def command_log(self) -> CommandLogStore: ...
+
+
+EngineViewsDep = NamedDependency[EngineViews]
 SESSION_USER = "user_id"
 """The session key holding the signed-in user id (``ursa.app.deps`` imports it)."""
 ROTATE_SESSION = "_rotate_id"

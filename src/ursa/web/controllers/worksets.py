@@ -1,4 +1,5 @@
-"""Worksets: the list, the detail page (with its polling status region) and cancel."""
+"""Worksets: the list, the detail page (with its polling status region), the admin command
+log and cancel."""
 
 from __future__ import annotations
 
@@ -10,17 +11,29 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import Template
 
+from ursa.domain.command_log import CommandLogEntry
+from ursa.domain.ports.cluster import CommandLogStore
+from ursa.domain.principals import Principal
+from ursa.domain.services.context import Ports
 from ursa.domain.services.lifecycle import cancel_workset
+from ursa.domain.services.operations import MAX_ENTRIES, command_log
 from ursa.domain.services.queries import get_workset, list_worksets
 from ursa.web import htmx
-from ursa.web.controllers.common import PortsDep, PrincipalDep, ViewerDep, provide_viewer
-from ursa.web.forms import parse_cancel, parse_list_filters
+from ursa.web.controllers.common import (
+    EngineViewsDep,
+    PortsDep,
+    PrincipalDep,
+    ViewerDep,
+    provide_viewer,
+)
+from ursa.web.forms import CommandFilters, parse_cancel, parse_command_filters, parse_list_filters
 from ursa.web.presenters import (
     cancel_toast,
     present_cancel,
     present_list,
     workset_url,
 )
+from ursa.web.presenters_commands import present_command_log
 from ursa.web.presenters_detail import present_detail
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -28,6 +41,24 @@ AnyRequest = Request[Any, Any, Any]
 StateParam = Annotated[
     str | None, QueryParameter(name="state")
 ]  # ``state`` is reserved by Litestar
+Entries = tuple[CommandLogEntry, ...]
+
+
+async def load_commands(
+    ports: Ports,
+    store: CommandLogStore,
+    principal: Principal,
+    workset_id: str,
+    filters: CommandFilters,
+) -> tuple[Entries, Entries]:
+    """Everything (for the label list and the numbering) and what the filters let through."""
+    everything = await command_log(ports, store, principal, workset_id, limit=MAX_ENTRIES)
+    if not filters.active:
+        return everything, everything
+    matching = await command_log(
+        ports, store, principal, workset_id, label=filters.label, text=filters.q, limit=MAX_ENTRIES
+    )
+    return everything, matching
 
 
 class WorksetController(Controller):
@@ -66,14 +97,45 @@ class WorksetController(Controller):
         viewer: ViewerDep,
         workset_id: FromPath[str],
     ) -> Template:
-        """Full page, or only the self-polling ``#workset-status`` region."""
+        """Full page, or the self-polling ``#workset-status`` region with the facts, samples
+        and history it outdates swapped out-of-band."""
         found = await get_workset(ports, principal, workset_id)
-        view = present_detail(found, ports.clock.now(), principal.user_id)
+        view = present_detail(
+            found, ports.clock.now(), principal.user_id, admin=principal.is_provider_admin
+        )
         return htmx.render(
             request,
             page="worksets/detail.html",
-            partial="worksets/_status.html",
+            partial="worksets/_live.html",
             context={"view": view, "status": view.status, "viewer": viewer},
+        )
+
+    @get("/{workset_id:str}/commands", name="workset-commands")
+    async def commands(
+        self,
+        request: AnyRequest,
+        ports: PortsDep,
+        principal: PrincipalDep,
+        viewer: ViewerDep,
+        engine_views: EngineViewsDep,
+        workset_id: FromPath[str],
+        label: FromQuery[str | None] = None,
+        q: FromQuery[str | None] = None,
+    ) -> Template:
+        """Provider admins: the ``#command-log`` region (its filters pick the entries out of
+        it with ``hx-select``), a full page without htmx; 403 for everyone else."""
+        filters = parse_command_filters(label=label, q=q)
+        everything, matching = await load_commands(
+            ports, engine_views.command_log, principal, workset_id, filters
+        )
+        return htmx.render(
+            request,
+            page="worksets/commands.html",
+            partial="worksets/_commands.html",
+            context={
+                "log": present_command_log(workset_id, everything, matching, filters),
+                "viewer": viewer,
+            },
         )
 
     @get("/{workset_id:str}/cancel", name="workset-cancel-confirm")

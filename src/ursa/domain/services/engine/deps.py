@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from ursa.domain import runs
 from ursa.domain.ports.cluster import (
     ClusterGateway,
     CommandLogStore,
@@ -27,6 +29,9 @@ class EngineConfig:
     ``{workdir}``, ``{version}`` and ``{pipeline_dir}``."""
 
     owner: str
+    lease_s: float = runs.LEASE_DURATION.total_seconds()
+    heartbeat_s: float = runs.HEARTBEAT_INTERVAL.total_seconds()
+    takeover_margin_s: float = runs.TAKEOVER_MARGIN.total_seconds()
     max_concurrent: int = 4
     claim_interval_s: float = 5.0
     fast_poll_s: float = 2.0
@@ -44,6 +49,19 @@ class EngineConfig:
     unreachable_grace_s: float = 600.0
     max_step_errors: int = 5
     limits: AdmissionLimits = field(default_factory=AdmissionLimits)
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.lease_s)
+
+    @property
+    def takeover_margin(self) -> timedelta:
+        return timedelta(seconds=self.takeover_margin_s)
+
+    @property
+    def self_fence_after(self) -> timedelta:
+        """§6.1: 270 s of a 300 s lease; the same share of a shorter one."""
+        return timedelta(seconds=self.lease_s * 0.9)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

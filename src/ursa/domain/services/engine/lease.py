@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ursa.domain import runs
 from ursa.domain.errors import LeaseLost, StaleVersion
@@ -19,7 +19,16 @@ _RETRIES = 5
 
 
 class LeaseHandle:
-    def __init__(self, ports: Ports, ws: Workset) -> None:
+    def __init__(
+        self,
+        ports: Ports,
+        ws: Workset,
+        *,
+        lease: timedelta = runs.LEASE_DURATION,
+        self_fence_after: timedelta = runs.SELF_FENCE_AFTER,
+    ) -> None:
+        self._lease = lease
+        self._self_fence_after = self_fence_after
         self._worksets: WorksetRepository = ports.worksets
         self._ports = ports
         self._clock: Clock = ports.clock
@@ -34,7 +43,7 @@ class LeaseHandle:
 
     def ensure_live(self) -> None:
         """Self-fencing (§6.1): no side effects after 270 s without a successful write."""
-        if self._clock.now() - self.last_write_at > runs.SELF_FENCE_AFTER:
+        if self._clock.now() - self.last_write_at > self._self_fence_after:
             raise LeaseLost(f"no heartbeat for {self.workset_id} since {self.last_write_at}")
 
     async def refresh(self) -> Workset:
@@ -80,5 +89,7 @@ class LeaseHandle:
 
     async def heartbeat(self) -> Workset:
         return await self.apply(
-            lambda ws: runs.heartbeat(ws, token=self.token, now=self._clock.now())
+            lambda ws: runs.heartbeat(
+                ws, token=self.token, now=self._clock.now(), lease=self._lease
+            )
         )

@@ -23,7 +23,6 @@ from ursa.domain.validation import parse_s3_uri
 from ursa.domain.worksets import Transition, Workset
 
 log = logging.getLogger("ursa.engine")
-HEARTBEAT_S = runs.HEARTBEAT_INTERVAL.total_seconds()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,9 +33,8 @@ class MonitorStatus:
 
 
 class Monitor:
-    def __init__(self, deps: EngineDeps, *, heartbeat_s: float = HEARTBEAT_S) -> None:
+    def __init__(self, deps: EngineDeps) -> None:
         self.deps = deps
-        self._heartbeat_s = heartbeat_s
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._stopping = asyncio.Event()
 
@@ -126,8 +124,9 @@ class Monitor:
                 )
             )
             return None
+        config = self.deps.config
         return await self._commit(
-            runs.claim(ws, actor=ENGINE, owner=self.deps.config.owner, now=now)
+            runs.claim(ws, actor=ENGINE, owner=config.owner, now=now, lease=config.lease)
         )
 
     async def _changed_input(self, ws: Workset) -> str | None:
@@ -150,7 +149,13 @@ class Monitor:
         """A lost race (someone claimed or changed it first) is not an error."""
         try:
             await commit(self.deps.ports, transition)
-        except Conflict:
+        except Conflict as exc:
+            log.info(
+                "%s of %s lost the race: %s",
+                transition.history.event,
+                transition.workset.workset_id,
+                exc,
+            )
             return None
         await mirror(self.deps, transition.workset)
         return transition.workset
@@ -167,7 +172,7 @@ class Monitor:
             if len(self._tasks) >= self.deps.config.max_concurrent:
                 return
             expiry = ws.lease_expires_at
-            if expiry is not None and expiry >= now - runs.TAKEOVER_MARGIN:
+            if expiry is not None and expiry >= now - self.deps.config.takeover_margin:
                 continue
             try:
                 transition = runs.takeover(
@@ -176,8 +181,11 @@ class Monitor:
                     owner=self.deps.config.owner,
                     seen_token=ws.lease_token,
                     now=now,
+                    lease=self.deps.config.lease,
+                    margin=self.deps.config.takeover_margin,
                 )
-            except Conflict:
+            except Conflict as exc:
+                log.info("not taking over %s: %s", ws.workset_id, exc)
                 continue
             taken = await self._commit(transition)
             if taken is not None:
@@ -191,7 +199,10 @@ class Monitor:
         self._tasks[ws.workset_id] = task
 
     async def _drive(self, ws: Workset) -> None:
-        handle = LeaseHandle(self.deps.ports, ws)
+        config = self.deps.config
+        handle = LeaseHandle(
+            self.deps.ports, ws, lease=config.lease, self_fence_after=config.self_fence_after
+        )
         driver = RunDriver(self.deps, handle)
         beat = asyncio.create_task(self._beat(handle))
         try:
@@ -222,10 +233,11 @@ class Monitor:
 
     async def _beat(self, handle: LeaseHandle) -> None:
         while True:
-            await asyncio.sleep(self._heartbeat_s)
+            await asyncio.sleep(self.deps.config.heartbeat_s)
             try:
                 await handle.heartbeat()
-            except LeaseLost:
+            except LeaseLost as exc:
+                log.warning("heartbeat for %s: lease lost (%s)", handle.workset_id, exc)
                 return
             except UrsaError as exc:  # self-fencing takes over if this persists (§6.1)
                 log.warning("heartbeat for %s failed: %s", handle.workset_id, exc)
