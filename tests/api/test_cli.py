@@ -146,6 +146,9 @@ def test_dev_runs_a_submitted_workset_through_every_step(tmp_path: Path) -> None
         assert status == 200
         launches = json.loads(body)
         assert len(launches) == 1 and "new-session" in launches[0]["rendered"]
+        status, body = _get(f"{base}/api/v1/engine/leases", admin)
+        assert status == 200 and all(lease["owner"] for lease in json.loads(body))
+        assert _get(f"{base}/api/v1/engine/leases", ada)[0] == 403
 
 
 def test_dev_on_the_aws_emulator_serves_the_same_product(

@@ -74,9 +74,9 @@ def build_in_memory(
         ids=ids or (SeededIds() if settings.env == "test" else SecureIds()),
         random=SeededRandom(),
     )
-    command_log = InMemoryCommandLog()
+    command_log, snapshots = InMemoryCommandLog(), InMemoryClusterSnapshots()
     engine = (
-        engine_deps(ports, command_log, settings.engine, settings.aws_region)
+        engine_deps(ports, command_log, settings.engine, settings.aws_region, snapshots=snapshots)
         if settings.engine.enabled
         else None
     )
@@ -84,7 +84,7 @@ def build_in_memory(
         settings=settings,
         ports=ports,
         command_log=command_log,
-        snapshots=InMemoryClusterSnapshots(),
+        snapshots=snapshots,
         engine=engine,
         objects=objects,
     )

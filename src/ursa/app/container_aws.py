@@ -28,7 +28,7 @@ from ursa.app.container import Container
 from ursa.app.engine_wiring import engine_config, engine_deps, ssh_shell
 from ursa.app.settings import Settings
 from ursa.domain.ports import Clock, IdentityProvider, IdGenerator, Notifier
-from ursa.domain.ports.cluster import CommandLogStore
+from ursa.domain.ports.cluster import ClusterSnapshotStore, CommandLogStore, RemoteShell
 from ursa.domain.services.context import Ports
 from ursa.domain.services.engine.deps import EngineDeps
 
@@ -72,30 +72,44 @@ async def build_aws(
         ids=ids or SecureIds(),
         random=SystemRandomSource(),
     )
-    command_log = DynamoCommandLog(db, table)
+    command_log, snapshots = DynamoCommandLog(db, table), DynamoClusterSnapshots(db, table)
+    engine = (
+        _engine(settings, ports, command_log, snapshots, clients, stack)
+        if settings.engine.enabled
+        else None
+    )
     return Container(
         settings=settings,
         ports=ports,
         command_log=command_log,
-        snapshots=DynamoClusterSnapshots(db, table),
-        engine=_engine(settings, ports, command_log, clients) if settings.engine.enabled else None,
+        snapshots=snapshots,
+        engine=engine,
         identity=_cognito(settings, clients, ports.clock),
         dynamodb_calls=db.log,
     )
 
 
 def _engine(
-    settings: Settings, ports: Ports, command_log: CommandLogStore, clients: AwsClients
+    settings: Settings,
+    ports: Ports,
+    command_log: CommandLogStore,
+    snapshots: ClusterSnapshotStore,
+    clients: AwsClients,
+    stack: AsyncExitStack,
 ) -> EngineDeps:
-    """ParallelCluster needs the AWS clients (FSx export); the other modes do not."""
+    """ParallelCluster needs the AWS clients (FSx export); the other modes do not. SSH
+    connections are closed with the rest of the clients."""
     engine = settings.engine
     if engine.cluster_mode != "pcluster":
-        return engine_deps(ports, command_log, engine, settings.aws_region)
+        deps = engine_deps(ports, command_log, engine, settings.aws_region, snapshots=snapshots)
+        _close_with(deps.shell, stack)
+        return deps
     from ursa.adapters.direct import DirectStager
     from ursa.adapters.fsx import FsxExporter
     from ursa.adapters.pcluster.gateway import PclusterGateway, PclusterSettings
 
     shell = ssh_shell(engine)
+    _close_with(shell, stack)
     return EngineDeps(
         ports=ports,
         shell=shell,
@@ -113,7 +127,14 @@ def _engine(
         exporter=FsxExporter(clients),
         command_log=command_log,
         config=engine_config(engine),
+        snapshots=snapshots,
     )
+
+
+def _close_with(shell: RemoteShell, stack: AsyncExitStack) -> None:
+    close = getattr(shell, "aclose", None)
+    if close is not None:
+        stack.push_async_callback(close)
 
 
 def _cognito(settings: Settings, clients: AwsClients, clock: Clock) -> IdentityProvider | None:

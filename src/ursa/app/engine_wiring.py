@@ -11,6 +11,7 @@ from ursa.app.engine_settings import EngineSettings
 from ursa.domain.ports import Clock, ObjectStore
 from ursa.domain.ports.cluster import (
     ClusterGateway,
+    ClusterSnapshotStore,
     CommandLogStore,
     Exporter,
     RemoteShell,
@@ -104,6 +105,7 @@ def engine_deps(
     settings: EngineSettings,
     region: str,
     *,
+    snapshots: ClusterSnapshotStore | None = None,
     owner: str | None = None,
 ) -> EngineDeps:
     shell, clusters, stager, exporter = cluster_side(settings, ports.objects, ports.clock, region)
@@ -115,4 +117,5 @@ def engine_deps(
         exporter=exporter,
         command_log=command_log,
         config=engine_config(settings, owner=owner),
+        snapshots=snapshots,
     )

@@ -21,6 +21,7 @@ from litestar.template.config import TemplateConfig
 from ursa import __version__
 from ursa.app.api.clusters import ClusterController, provide_cluster_views
 from ursa.app.api.dev_objects import dev_object_handlers
+from ursa.app.api.engine import EngineController
 from ursa.app.api.health import healthz, readyz
 from ursa.app.api.worksets import WorksetController
 from ursa.app.container import Container
@@ -93,7 +94,7 @@ def create_app(
     secure = settings.env is Environment.PRODUCTION
     api = Router(
         path="/api/v1",
-        route_handlers=[WorksetController, ClusterController],
+        route_handlers=[WorksetController, ClusterController, EngineController],
         dependencies={"principal": Provide(provide_api_principal)},
     )
     portal = portal_router(dev_sign_in=settings.dev_sign_in)

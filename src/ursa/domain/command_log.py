@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 TAIL_LINES = 50
+TAIL_BYTES = 8 * 1024  # keeps an entry far below DynamoDB's 400 KB item limit
 SHOWN_ENV = frozenset({"AWS_PROFILE", "AWS_REGION"})
 _SECRET = re.compile(
     r"(?i)(?P<key>(?:password|passwd|secret|token|api[_-]?key|access[_-]?key|signature|"
@@ -26,12 +27,15 @@ def mask_secrets(text: str) -> str:
     return _SECRET.sub(lambda m: m.group("key") + "***", text)
 
 
-def tail(text: str, lines: int = TAIL_LINES) -> str:
-    """The last ``lines`` lines, with a count of what was cut (as the legacy log did)."""
+def tail(text: str, lines: int = TAIL_LINES, max_bytes: int = TAIL_BYTES) -> str:
+    """The last ``lines`` lines (at most ``max_bytes``), with a count of what was cut."""
     parts = text.splitlines()
-    if len(parts) <= lines:
-        return "\n".join(parts)
-    return f"... ({len(parts) - lines} earlier lines)\n" + "\n".join(parts[-lines:])
+    kept = "\n".join(parts[-lines:])
+    if len(kept.encode()) > max_bytes:
+        kept = kept.encode()[-max_bytes:].decode("utf-8", "ignore")
+    if len(parts) <= lines and kept == "\n".join(parts):
+        return kept
+    return f"... ({max(len(parts) - lines, 0)} earlier lines cut)\n" + kept
 
 
 def sequence(lease_token: int, at: datetime, counter: int) -> str:

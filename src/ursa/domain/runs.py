@@ -384,8 +384,10 @@ def fail(
     category: str,
     owner: str,
     message: str,
+    failed_samples: tuple[tuple[str, str], ...] = (),
 ) -> Transition:
-    """T16: the target state comes from ``decide_retry``."""
+    """T16: the target state comes from ``decide_retry``. ``failed_samples`` are
+    (sample id, code) pairs, each announced as ``workset.sample_failed``."""
     _fence(ws, token)
     ended = replace(ws.run, ended_at=now, diagnosis_code=code) if ws.run else None
     common = {
@@ -400,6 +402,10 @@ def fail(
         "first_failed_at": ws.first_failed_at or now,
     }
     diagnosis = {"code": code, "category": category, "owner": owner}
+    sample_events = tuple(
+        ("workset.sample_failed", {"sample_id": sample_id, "code": sample_code})
+        for sample_id, sample_code in failed_samples
+    )
     if isinstance(decision, RetryAt):
         return apply_transition(
             ws,
@@ -414,6 +420,7 @@ def fail(
                 "resume_from": decision.resume_from,
             },
             events=(
+                *sample_events,
                 ("workset.attempt_failed", diagnosis),
                 (
                     "workset.retry_scheduled",
@@ -435,6 +442,7 @@ def fail(
         reason=decision.reason,
         changes={**common, "next_attempt_at": None, "resume_from": ws.progress_step},
         events=(
+            *sample_events,
             ("workset.attempt_failed", diagnosis),
             (kind, {"code": code, "reason": decision.reason, "attempts": ws.attempts}),
         ),

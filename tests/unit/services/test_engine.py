@@ -6,14 +6,15 @@ minute-long simulated pipeline takes milliseconds."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import pytest
 
 from builders import ACME_USER
 from service_world import World
-from ursa.adapters.memory.cluster_records import InMemoryCommandLog
+from ursa.adapters.memory.cluster_records import InMemoryClusterSnapshots, InMemoryCommandLog
+from ursa.adapters.memory.system import RecordingNotifier
 from ursa.adapters.simulated import (
     SimulatedCluster,
     SimulatedExporter,
@@ -140,6 +141,11 @@ async def test_an_out_of_memory_sample_fails_alone_and_is_retried_alone(
     assert samples[first].failure_code == "WS-RES-001"
     assert all(samples[o].state is SampleState.SUCCEEDED for o in others)
     assert all(s.cost_actual is not None for s in samples.values())
+    notifier = ports.notifier
+    assert isinstance(notifier, RecordingNotifier)
+    kinds = [(e.type, e.payload.get("sample_id")) for e in notifier.events]
+    assert ("workset.sample_failed", first) in kinds
+    assert ("workset.retry_scheduled", None) in kinds
 
     assert after.next_attempt_at is not None
     world.clock.advance((after.next_attempt_at - world.clock.now()).total_seconds() + 1)
@@ -251,3 +257,20 @@ async def test_an_expired_lease_is_taken_over_by_the_monitor(
     await second.drain()
     stored = await world.container.ports.worksets.get(ws.workset_id)
     assert stored.takeovers == 1 and stored.attempts == 1
+
+
+@pytest.mark.anyio
+async def test_the_monitor_snapshots_each_ready_cluster_when_due(world: World) -> None:
+    engine = make_engine(world)
+    snapshots = InMemoryClusterSnapshots()
+    deps = replace(engine.deps, snapshots=snapshots)
+    monitor = Monitor(deps)
+    await monitor.tick()
+    (first,) = await snapshots.all_latest()
+    assert first.node_count > 0 and first.generated_at == world.clock.now()
+    world.clock.advance(120)  # checked again, but not due for 20 minutes
+    await monitor.tick()
+    assert (await snapshots.latest(first.cluster_name)).generated_at == first.generated_at
+    world.clock.advance(20 * 60)
+    await monitor.tick()
+    assert (await snapshots.latest(first.cluster_name)).generated_at == world.clock.now()

@@ -132,3 +132,16 @@ class CommandOut(msgspec.Struct, kw_only=True):
     stdout_tail: str
     stderr_tail: str
     lease_token: int
+
+
+class LeaseOut(msgspec.Struct, kw_only=True):
+    """A running workset's lease: which engine replica holds it and its last heartbeat."""
+
+    workset_id: str
+    customer_id: str
+    owner: str | None
+    token: int
+    step: str | None
+    heartbeat_at: datetime | None
+    expires_at: datetime | None
+    expired: bool

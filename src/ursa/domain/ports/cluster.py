@@ -50,9 +50,12 @@ class RemoteFile:
 
 class RemoteShell(Protocol):
     """Commands and files on a head node over SSH. Host keys are pinned per node (never
-    disabled); connections are reused per node. ``read_file`` and ``walk`` raise
-    ``NotFound`` for a missing path; ``read_file`` raises ``InvalidInput`` above
-    ``max_bytes``. ``walk`` lists regular files below ``root``, recursively, paths absolute."""
+    disabled); a host key mismatch or a refused client key raises ``Forbidden``.
+    Connections are reused per node. ``put_file`` creates missing parent directories and
+    replaces the file atomically. ``read_file`` and ``walk`` raise ``NotFound`` for a
+    missing path and ``InvalidInput`` for a path of the wrong kind (not a regular file, not
+    a directory); ``read_file`` also raises ``InvalidInput`` above ``max_bytes``. ``walk``
+    lists regular files below ``root``, recursively, absolute paths, symlinks skipped."""
 
     async def run(
         self, node: HeadNodeRef, command: RemoteCommand, *, timeout_s: float
@@ -173,7 +176,8 @@ class ExportLifecycle(StrEnum):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ExportRequest:
     """Export ``<pipeline_dir>/<path>`` for each path to ``s3://<bucket>/<prefix><path>/``
-    (``prefix`` is the export_uri's key, ending in ``/``)."""
+    (``prefix`` is the export_uri's key, ending in ``/``; ``report_prefix`` has no trailing
+    ``/``)."""
 
     run_id: str
     cluster: ClusterInfo
@@ -212,9 +216,10 @@ class Exporter(Protocol):
 
 
 class CommandLogStore(Protocol):
-    """The admin command log. ``append`` is idempotent by (workset_id, seq); ``for_workset``
-    returns entries in ``seq`` order, filtered by exact ``label`` and by a case-insensitive
-    substring ``text`` of the rendered command or its output tails."""
+    """The admin command log. ``append`` is idempotent by (workset_id, seq): the first write
+    of a seq wins. ``for_workset`` returns at most ``limit`` entries (none for ``limit`` ≤ 0)
+    in ``seq`` order, filtered by exact ``label`` and by a case-insensitive substring
+    ``text`` of the rendered command or its output tails."""
 
     async def append(self, entries: Sequence[CommandLogEntry]) -> None: ...
 
@@ -229,7 +234,8 @@ class CommandLogStore(Protocol):
 
 
 class ClusterSnapshotStore(Protocol):
-    """The latest node snapshot per cluster (§ cluster health); ``latest`` raises NotFound."""
+    """The latest node snapshot per cluster. ``put`` never replaces a newer snapshot;
+    ``latest`` raises NotFound; ``all_latest`` is sorted by cluster name."""
 
     async def put(self, snapshot: ClusterSnapshot) -> None: ...
     async def latest(self, cluster_name: str) -> ClusterSnapshot: ...

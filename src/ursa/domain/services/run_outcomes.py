@@ -38,6 +38,7 @@ class FailurePlan:
     diagnosis: Diagnosis
     samples: tuple[Sample, ...]
     decision: RetryAt | Park | Dead | None
+    failed_samples: tuple[str, ...] = ()
 
 
 def plan_failure(
@@ -81,6 +82,7 @@ def plan_failure(
         diagnosis=diagnosis,
         samples=updated,
         decision=None if isinstance(decision, NoRetryCancelPending) else decision,
+        failed_samples=failed_samples,
     )
 
 
@@ -88,6 +90,11 @@ def fail_transition(ws: Workset, *, token: int, plan: FailurePlan, now: datetime
     if plan.decision is None:
         raise ValueError("a pending cancel is finished by the stop procedure, not by fail")
     d = plan.diagnosis
+    failed = tuple(
+        (s.sample_id, s.failure_code or d.code)
+        for s in plan.samples
+        if s.sample_id in plan.failed_samples and s.state is SampleState.FAILED
+    )
     return runs.fail(
         ws,
         actor=ENGINE,
@@ -98,6 +105,7 @@ def fail_transition(ws: Workset, *, token: int, plan: FailurePlan, now: datetime
         category=d.category.value,
         owner=d.owner.value,
         message=f"{d.name}: {d.remediation}",
+        failed_samples=failed,
     )
 
 

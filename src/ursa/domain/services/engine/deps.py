@@ -8,6 +8,7 @@ from datetime import timedelta
 from ursa.domain import runs
 from ursa.domain.ports.cluster import (
     ClusterGateway,
+    ClusterSnapshotStore,
     CommandLogStore,
     Exporter,
     RemoteShell,
@@ -49,6 +50,7 @@ class EngineConfig:
     unreachable_grace_s: float = 600.0
     max_step_errors: int = 5
     limits: AdmissionLimits = field(default_factory=AdmissionLimits)
+    snapshot_every_s: float = 1200.0
 
     @property
     def lease(self) -> timedelta:
@@ -73,3 +75,5 @@ class EngineDeps:
     exporter: Exporter
     command_log: CommandLogStore
     config: EngineConfig
+    snapshots: ClusterSnapshotStore | None = None
+    """Where the periodic node snapshot of each cluster goes (None: no snapshots)."""

@@ -10,19 +10,24 @@ import contextlib
 import logging
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from ursa.domain import commands, runs
-from ursa.domain.errors import Conflict, LeaseLost, UrsaError
+from ursa.domain.errors import Conflict, LeaseLost, NotFound, UrsaError
+from ursa.domain.ports.cluster import ClusterStatus
 from ursa.domain.principals import ENGINE, SWEEPER
 from ursa.domain.scheduling import AdmissionSnapshot, Admit, Candidate, admit, order_candidates
+from ursa.domain.services.cluster_health import snapshot_due, take_snapshot
 from ursa.domain.services.context import commit
 from ursa.domain.services.engine.deps import EngineDeps
 from ursa.domain.services.engine.driver import RunDriver, mirror
 from ursa.domain.services.engine.lease import LeaseHandle
+from ursa.domain.slurm import ClusterSnapshot
 from ursa.domain.validation import parse_s3_uri
 from ursa.domain.worksets import Transition, Workset
 
 log = logging.getLogger("ursa.engine")
+CHECK_SNAPSHOTS = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -37,6 +42,7 @@ class Monitor:
         self.deps = deps
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._stopping = asyncio.Event()
+        self._snapshots_checked: datetime | None = None
 
     def status(self) -> MonitorStatus:
         return MonitorStatus(
@@ -71,6 +77,37 @@ class Monitor:
     async def tick(self) -> None:
         await self._take_over()
         await self._claim()
+        await self._snapshot_clusters()
+
+    async def _snapshot_clusters(self) -> None:
+        """A node snapshot per ready cluster every ``snapshot_every_s`` (20 min by default),
+        looked at at most once a minute; any replica may take it, the store keeps the newest."""
+        store, now = self.deps.snapshots, self.deps.ports.clock.now()
+        if store is None or (
+            self._snapshots_checked and now - self._snapshots_checked < CHECK_SNAPSHOTS
+        ):
+            return
+        self._snapshots_checked = now
+        every = timedelta(seconds=self.deps.config.snapshot_every_s)
+        clusters = self.deps.clusters
+        for region in clusters.regions():
+            for cluster in await clusters.list_clusters(region):
+                if cluster.status is not ClusterStatus.READY or cluster.head_node is None:
+                    continue
+                try:
+                    last: ClusterSnapshot | None = await store.latest(cluster.name)
+                except NotFound:
+                    last = None
+                if snapshot_due(last, now, every):
+                    await take_snapshot(
+                        self.deps.shell,
+                        store,
+                        cluster_name=cluster.name,
+                        region=region,
+                        node=cluster.head_node,
+                        now=now,
+                        timeout_s=self.deps.config.command_timeout_s,
+                    )
 
     # --- claiming ------------------------------------------------------------------------
 
