@@ -22,7 +22,7 @@ from ursa.adapters.simulated import (
     SimulatedStager,
 )
 from ursa.domain import runs
-from ursa.domain.enums import STEP_ORDER, SampleState, WorksetState
+from ursa.domain.enums import STEP_ORDER, ProgressStep, SampleState, WorksetState
 from ursa.domain.principals import ENGINE, SWEEPER
 from ursa.domain.services.context import commit
 from ursa.domain.services.engine.deps import EngineConfig, EngineDeps
@@ -153,6 +153,14 @@ async def test_an_out_of_memory_sample_fails_alone_and_is_retried_alone(
     assert again.run is not None and again.run.attempt == 2
     second = await drive(engine, world, again)
     assert second.run is not None and second.run.sample_scope == (first,)
+    assert second.run.resume_from is ProgressStep.PIPELINE_STARTING
+    assert second.last_error_code == "WS-RES-001"
+    after_retry = await ports.worksets.samples(ws.workset_id)
+    ledger = await ports.ledger.for_workset(ws.workset_id)
+    assert {e.run_id for e in ledger} == {after.current_run_id, second.current_run_id}
+    assert sum(s.cost_actual or 0 for s in after_retry) == second.cost_actual  # invariant 4
+    assert second.cost_actual is not None and after.cost_actual is not None
+    assert second.cost_actual > after.cost_actual
     assert second.state in (WorksetState.RETRYING, WorksetState.ERROR, WorksetState.FAILED)
 
 

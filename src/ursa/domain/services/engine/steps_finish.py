@@ -11,11 +11,11 @@ from dataclasses import replace
 from decimal import Decimal
 
 from ursa.domain import runs
-from ursa.domain.benchmarks import parse_benchmark_tsv
-from ursa.domain.billing import CostComponent, split_by_weight, storage_cost
+from ursa.domain.benchmarks import BenchmarkSummary, parse_benchmark_tsv
+from ursa.domain.billing import CostComponent, split_by_weight, storage_cost, transfer_cost
 from ursa.domain.catalogue import CATALOGUE
 from ursa.domain.diagnostics import Evidence, classify, log_tail
-from ursa.domain.enums import SampleState
+from ursa.domain.enums import ProgressStep, SampleState
 from ursa.domain.errors import Conflict, InvalidInput, NotFound
 from ursa.domain.headnode import (
     RunPaths,
@@ -30,6 +30,7 @@ from ursa.domain.headnode import (
 )
 from ursa.domain.ports.cluster import ExportLifecycle, ExportRequest
 from ursa.domain.principals import ENGINE
+from ursa.domain.records import CostLedgerEntry
 from ursa.domain.run_outputs import (
     ExportedObject,
     benchmark_key,
@@ -37,13 +38,14 @@ from ursa.domain.run_outputs import (
     failure_logs,
     result_bytes,
 )
-from ursa.domain.run_record import PipelineOutcome, with_jobs, with_warning
+from ursa.domain.run_record import PipelineOutcome, Run, with_jobs, with_warning
 from ursa.domain.samples import Sample, apply_sample, outcome_all_succeeded
 from ursa.domain.services.engine.context import RunContext
 from ursa.domain.services.engine.results import Done, Failure, Next, StepResult, Wait
 from ursa.domain.services.pricing import RATE_CARD
 from ursa.domain.services.run_outcomes import compute_entries, ledger_entry
 from ursa.domain.shell import check_removable_pipeline_dir
+from ursa.domain.worksets import Workset
 
 MAX_TSV_BYTES = 64 * 1024 * 1024
 MAX_LOG_BYTES = 256 * 1024
@@ -193,18 +195,30 @@ async def _diagnose(ctx: RunContext, objects: tuple[ExportedObject, ...], sample
 
 
 async def collecting_metrics(ctx: RunContext) -> StepResult:
+    """Decide each in-scope sample from the exported objects, then post the costs. Every
+    part is recomputed on re-entry: samples already decided keep their outcome, and the
+    ledger is idempotent by entry id, so a crash here repeats nothing."""
     ws, run = ctx.ws, ctx.run
     if run.costs_posted_at is not None:
         return Next(message="costs posted")
     objects = await _exported(ctx)
     samples = await ctx.samples()
-    scope = [s.sample_id for s in samples if s.state is SampleState.RUNNING]
+    running = [s.sample_id for s in samples if s.state is SampleState.RUNNING]
     expected = CATALOGUE[ws.pipeline_type].expected_outputs
     if expected:
-        ok = delivered_samples(objects, build=ws.genome_build, sample_ids=scope, expected=expected)
+        ok = delivered_samples(
+            objects, build=ws.genome_build, sample_ids=running, expected=expected
+        )
     else:  # test_help: the sample outcome is the run outcome
-        ok = frozenset(scope) if run.pipeline_outcome is PipelineOutcome.SUCCEEDED else frozenset()
-    failed = tuple(s for s in scope if s not in ok)
+        ok = (
+            frozenset(running) if run.pipeline_outcome is PipelineOutcome.SUCCEEDED else frozenset()
+        )
+    failed = tuple(
+        s.sample_id
+        for s in samples
+        if s.sample_id in run.sample_scope
+        and (s.state is SampleState.FAILED or (s.sample_id in running and s.sample_id not in ok))
+    )
     pipeline_evidence = run.failure_evidence or ""
     sample_evidence: list[str] = []
     updated: list[Sample] = []
@@ -214,8 +228,9 @@ async def collecting_metrics(ctx: RunContext) -> StepResult:
         elif s.sample_id in failed:
             text = await _diagnose(ctx, objects, s.sample_id)
             sample_evidence.append(text)
-            evidence = Evidence(log_excerpt=text or pipeline_evidence or "expected outputs missing")
-            s = apply_sample(s, "sample_failed", failure_code=classify(evidence).code)
+            if s.state is SampleState.RUNNING:
+                evidence = Evidence(log_excerpt=text or pipeline_evidence or "outputs missing")
+                s = apply_sample(s, "sample_failed", failure_code=classify(evidence).code)
         updated.append(s)
     samples = tuple(updated)
     await ctx.save_samples(samples)
@@ -224,69 +239,86 @@ async def collecting_metrics(ctx: RunContext) -> StepResult:
         combined = "\n".join([*filter(None, sample_evidence), pipeline_evidence])
         await ctx.save_run(failure_evidence=log_tail(combined), failed_samples=failed)
     await _post_costs(ctx, samples, objects)
-    await ctx.save_run(costs_posted_at=ctx.now())
     return Next(message="costs posted")
+
+
+def _run_entries(
+    ctx: RunContext,
+    samples: tuple[Sample, ...],
+    objects: tuple[ExportedObject, ...],
+    summary: BenchmarkSummary | None,
+) -> list[CostLedgerEntry]:
+    """§9.3–9.5 for this run's samples: compute (direct + overhead by CPU share), results
+    storage for the first month, and the staging transfer (intra or cross region)."""
+    ws, run, now = ctx.ws, ctx.run, ctx.now()
+    billed = tuple(s for s in samples if s.sample_id in run.sample_scope)
+    ids = [s.sample_id for s in billed]
+    direct = summary.direct_costs() if summary else {}
+    cpu = summary.cpu_seconds() if summary else {}
+    started = run.pipeline_started_at or run.launched_at or now
+    ended = run.pipeline_ended_at or now
+    wall_h = Decimal(str(max((ended - started).total_seconds(), 0.0))) / Decimal(3600)
+    overhead = RATE_CARD.head_node_per_hour * wall_h + (summary.pseudo_total if summary else 0)
+    _, entries = compute_entries(
+        ws, billed, direct=direct, cpu_seconds=cpu, overhead=overhead, now=now
+    )
+    posted = list(entries)
+    per, cohort = result_bytes(objects, build=ws.genome_build, sample_ids=ids)
+    shares = split_by_weight(Decimal(cohort), {i: per[i] for i in ids}) if ids else {}
+    for sample in billed:
+        stored = per[sample.sample_id] + int(shares.get(sample.sample_id, 0))
+        cost = storage_cost(stored, FIRST_MONTH_HOURS, RATE_CARD.s3_storage_per_gb_month)
+        posted.append(ledger_entry(ws, sample.sample_id, CostComponent.STORAGE, cost, now))
+        component, moved = transfer_cost(
+            sample.input_bytes, ws.bucket_region == run.region, RATE_CARD
+        )
+        posted.append(ledger_entry(ws, sample.sample_id, component, moved, now))
+    return posted
 
 
 async def _post_costs(
     ctx: RunContext, samples: tuple[Sample, ...], objects: tuple[ExportedObject, ...]
 ) -> None:
-    """§9.3–9.5: compute from the benchmark TSV (direct + overhead by CPU share), storage of
-    the results for the first month, and the staging transfer."""
-    ws, run = ctx.ws, ctx.run
-    ids = [s.sample_id for s in samples if s.state in (SampleState.SUCCEEDED, SampleState.FAILED)]
-    billed = tuple(s for s in samples if s.sample_id in ids)
-    direct: dict[str, Decimal] = {}
-    cpu: dict[str, Decimal] = {}
-    pseudo = Decimal(0)
+    """Post this run's entries, then derive every figure from the whole ledger, so sample
+    costs add up to the workset's across retries and a re-entry changes nothing."""
+    ws = ctx.ws
+    summary = None
     try:
         data = await ctx.deps.ports.objects.get(
             ws.bucket,
             f"{ws.prefix}results/{benchmark_key(ws.genome_build)}",
             max_bytes=MAX_TSV_BYTES,
         )
-        summary = parse_benchmark_tsv(data, ids)
-        direct, cpu, pseudo = summary.direct_costs(), summary.cpu_seconds(), summary.pseudo_total
+        summary = parse_benchmark_tsv(data, list(ctx.run.sample_scope))
     except NotFound:
         await ctx.update_run(lambda r: with_warning(r, "benchmark TSV missing; compute = overhead"))
-    now = ctx.now()
-    started = run.pipeline_started_at or run.launched_at or now
-    ended = run.pipeline_ended_at or now
-    wall_h = Decimal(str(max((ended - started).total_seconds(), 0.0))) / Decimal(3600)
-    overhead = RATE_CARD.head_node_per_hour * wall_h + pseudo
-    amounts, entries = compute_entries(
-        ws, billed, direct=direct, cpu_seconds=cpu, overhead=overhead, now=now
-    )
-    per, cohort = result_bytes(objects, build=ws.genome_build, sample_ids=ids)
-    cohort_share = split_by_weight(Decimal(cohort), {i: per[i] for i in ids}) if ids else {}
-    storage = {
-        i: storage_cost(
-            per[i] + int(cohort_share.get(i, 0)),
-            FIRST_MONTH_HOURS,
-            RATE_CARD.s3_storage_per_gb_month,
-        )
-        for i in ids
-    }
-    for entry in entries:
-        await ctx.deps.ports.ledger.post(entry)
-    for sample_id, amount in storage.items():
-        await ctx.deps.ports.ledger.post(
-            ledger_entry(ws, sample_id, CostComponent.STORAGE, amount, now)
-        )
-    total = sum(amounts.values(), Decimal(0)) + sum(storage.values(), Decimal(0))
+    ledger = ctx.deps.ports.ledger
+    for entry in _run_entries(ctx, samples, objects, summary):
+        await ledger.post(entry)
+    per_sample: dict[str, Decimal] = {}
+    for entry in await ledger.for_workset(ws.workset_id):
+        if entry.sample_id is not None:
+            per_sample[entry.sample_id] = per_sample.get(entry.sample_id, Decimal(0)) + entry.amount
     await ctx.save_samples(
         tuple(
-            replace(s, cost_actual=amounts[s.sample_id] + storage[s.sample_id])
-            if s.sample_id in amounts
-            else s
+            replace(s, cost_actual=per_sample[s.sample_id]) if s.sample_id in per_sample else s
             for s in samples
         )
     )
+    total, now = sum(per_sample.values(), Decimal(0)), ctx.now()
     await ctx.handle.apply(
-        lambda w: runs.record_actual_cost(
-            w, token=ctx.handle.token, total=(w.cost_actual or Decimal(0)) + total, now=now
+        lambda w: runs.update_run(
+            runs.record_actual_cost(w, token=ctx.handle.token, total=total, now=now),
+            token=ctx.handle.token,
+            run=replace(_run(w), costs_posted_at=now),
+            now=now,
         )
     )
+
+
+def _run(ws: Workset) -> Run:
+    assert ws.run is not None  # a holder write: the run exists while in_progress
+    return ws.run
 
 
 async def _cleanup(ctx: RunContext) -> None:
@@ -328,9 +360,11 @@ async def finalizing(ctx: RunContext) -> StepResult:
         )
         return Done()
     run = ctx.run
+    # The samples failed in the pipeline, so a retry resumes where it starts (§2.6).
     return Failure(
         evidence=Evidence(
-            log_excerpt=run.failure_evidence or "samples did not deliver their outputs"
+            log_excerpt=run.failure_evidence or "samples did not deliver their outputs",
+            failed_step=ProgressStep.PIPELINE_RUNNING,
         ),
         failed_samples=run.failed_samples,
     )
