@@ -282,3 +282,17 @@ async def test_the_monitor_snapshots_each_ready_cluster_when_due(world: World) -
     world.clock.advance(20 * 60)
     await monitor.tick()
     assert (await snapshots.latest(first.cluster_name)).generated_at == world.clock.now()
+
+
+@pytest.mark.anyio
+async def test_a_foreign_ignore_on_a_ready_workset_is_accepted_by_the_reconciler(
+    world: World, request_for: Callable[..., SubmitRequest]
+) -> None:
+    ws = await submitted(world, request_for)
+    ports = world.container.ports
+    await ports.objects.put(ws.bucket, f"{ws.prefix}daylily.ignore", b"skip this one")
+    monitor = Monitor(make_engine(world).deps)
+    await monitor._reconcile()
+    stored = await ports.worksets.get(ws.workset_id)
+    assert stored.state is WorksetState.IGNORED
+    assert (await ports.worksets.history(ws.workset_id))[-1].actor.id == "system:reconciler"

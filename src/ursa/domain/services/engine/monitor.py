@@ -15,19 +15,22 @@ from datetime import datetime, timedelta
 from ursa.domain import commands, runs
 from ursa.domain.errors import Conflict, LeaseLost, NotFound, UrsaError
 from ursa.domain.ports.cluster import ClusterStatus
-from ursa.domain.principals import ENGINE, SWEEPER
+from ursa.domain.principals import ENGINE, RECONCILER, SWEEPER
+from ursa.domain.reconcile import ReconcileAction
 from ursa.domain.scheduling import AdmissionSnapshot, Admit, Candidate, admit, order_candidates
 from ursa.domain.services.cluster_health import snapshot_due, take_snapshot
 from ursa.domain.services.context import commit
 from ursa.domain.services.engine.deps import EngineDeps
 from ursa.domain.services.engine.driver import RunDriver, mirror
 from ursa.domain.services.engine.lease import LeaseHandle
+from ursa.domain.services.sentinels import reconcile_folder
 from ursa.domain.slurm import ClusterSnapshot
 from ursa.domain.validation import parse_s3_uri
 from ursa.domain.worksets import Transition, Workset
 
 log = logging.getLogger("ursa.engine")
 CHECK_SNAPSHOTS = timedelta(minutes=1)
+RECONCILE_EVERY = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,6 +46,7 @@ class Monitor:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._stopping = asyncio.Event()
         self._snapshots_checked: datetime | None = None
+        self._reconciled: datetime | None = None
 
     def status(self) -> MonitorStatus:
         return MonitorStatus(
@@ -78,6 +82,28 @@ class Monitor:
         await self._take_over()
         await self._claim()
         await self._snapshot_clusters()
+        await self._reconcile()
+
+    async def _reconcile(self) -> None:
+        """§5.4 on the worksets the engine is about to run or is running: repair divergent
+        sentinels, accept a foreign ``daylily.ignore`` as T22, flag the rest in the log.
+        (Folders of idle worksets are left to a full sweep, which this is not.)"""
+        now = self.deps.ports.clock.now()
+        if self._reconciled and now - self._reconciled < RECONCILE_EVERY:
+            return
+        self._reconciled = now
+        ports = self.deps.ports
+        worksets = [*await ports.worksets.due_for_claim(now), *await ports.worksets.leased()]
+        for ws in worksets:
+            outcome = await reconcile_folder(
+                ports.objects, ws.bucket, ws.prefix, ws, now, writer=self.deps.config.owner
+            )
+            action = outcome.decision.action
+            if action is ReconcileAction.APPLY_IGNORE:
+                reason = "daylily.ignore written outside Ursa"
+                await self._commit(commands.ignore(ws, actor=RECONCILER, now=now, reason=reason))
+            elif action is not ReconcileAction.IN_SYNC:
+                log.warning("sentinels of %s: %s", ws.workset_id, action.value)
 
     async def _snapshot_clusters(self) -> None:
         """A node snapshot per ready cluster every ``snapshot_every_s`` (20 min by default),
