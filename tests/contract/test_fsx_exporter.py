@@ -7,9 +7,8 @@ the request shapes are the real ones without a network."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +16,7 @@ import anyio
 import pytest
 from aiobotocore.stub import AioStubber
 
+from journals import RecordingJournal
 from ursa.adapters.aws.clients import AwsClients, AwsOptions
 from ursa.adapters.fsx import FsxExporter
 from ursa.adapters.fsx.exporter import FsxCall, request_token
@@ -25,7 +25,6 @@ from ursa.domain.errors import Conflict, InvalidInput, NotFound, Unavailable
 from ursa.domain.ports.cluster import (
     ClusterInfo,
     ClusterStatus,
-    CommandResult,
     ExportLifecycle,
     ExportRequest,
 )
@@ -46,35 +45,6 @@ REPORT = (
 CREATED = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 BY_FILE_SYSTEM = [{"Name": "file-system-id", "Values": [FS_ID]}]
 RUN_TAGS = [{"Key": "ursa:run-id", "Value": RUN_ID}]
-
-
-@dataclass
-class RecordingJournal:
-    entries: list[dict[str, Any]] = field(default_factory=list)
-
-    def record(
-        self,
-        *,
-        label: str,
-        transport: str,
-        argv: Sequence[str],
-        rendered: str,
-        result: CommandResult,
-        cwd: str | None = None,
-        env_names: Sequence[str] = (),
-    ) -> None:
-        self.entries.append(
-            {
-                "label": label,
-                "transport": transport,
-                "argv": list(argv),
-                "rendered": rendered,
-                "exit_code": result.exit_code,
-            }
-        )
-
-    def operations(self) -> list[str]:
-        return [e["argv"][2] for e in self.entries]
 
 
 def export_request(*, fsx_id: str | None = None, pipeline_dir: str = "") -> ExportRequest:
@@ -213,7 +183,7 @@ async def test_start_links_the_pipeline_dir_and_waits_for_the_link(
     with pytest.raises(Unavailable, match="is CREATING; start the export again"):
         await exporter.start(export_request(fsx_id=FS_ID), journal)
 
-    assert journal.operations() == [
+    assert [e["argv"][2] for e in journal.entries] == [
         "describe-data-repository-tasks",
         "describe-data-repository-associations",
         "create-data-repository-association",

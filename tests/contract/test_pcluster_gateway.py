@@ -7,13 +7,14 @@ import json
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from journals import RecordingJournal
 from ursa.adapters.pcluster import (
     HeadNodeAddress,
     PclusterGateway,
@@ -22,7 +23,7 @@ from ursa.adapters.pcluster import (
 )
 from ursa.domain.errors import Forbidden, InvalidInput, NotFound, Unavailable, UrsaError
 from ursa.domain.ports import ClusterGateway
-from ursa.domain.ports.cluster import ClusterStatus, CommandResult
+from ursa.domain.ports.cluster import ClusterStatus
 from ursa.domain.run_record import HeadNodeRef
 
 pytestmark = pytest.mark.anyio
@@ -47,33 +48,6 @@ time.sleep(reply.get("sleep", 0))
 sys.stdout.write(reply["stdout"])
 sys.exit(reply.get("exit", 0))
 """
-
-
-@dataclass
-class RecordingJournal:
-    entries: list[dict[str, Any]] = field(default_factory=list)
-
-    def record(
-        self,
-        *,
-        label: str,
-        transport: str,
-        argv: Sequence[str],
-        rendered: str,
-        result: CommandResult,
-        cwd: str | None = None,
-        env_names: Sequence[str] = (),
-    ) -> None:
-        self.entries.append(
-            {
-                "label": label,
-                "transport": transport,
-                "argv": list(argv),
-                "rendered": rendered,
-                "result": result,
-                "env_names": list(env_names),
-            }
-        )
 
 
 @dataclass

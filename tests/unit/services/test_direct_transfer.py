@@ -4,13 +4,11 @@ whose head node is a directory under tmp_path."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from journals import RecordingJournal
 from ursa.adapters.direct import DirectExporter, DirectStager
 from ursa.adapters.memory.objects import InMemoryObjectStore
 from ursa.domain.errors import Conflict, InvalidInput, NotFound
@@ -92,32 +90,6 @@ class DirectoryShell:
             RemoteFile(path="/" + str(p.relative_to(self.root)), size=p.stat().st_size)
             for p in local.rglob("*")
             if p.is_file()
-        )
-
-
-@dataclass
-class RecordingJournal:
-    entries: list[dict[str, Any]] = field(default_factory=list)
-
-    def record(
-        self,
-        *,
-        label: str,
-        transport: str,
-        argv: Sequence[str],
-        rendered: str,
-        result: CommandResult,
-        cwd: str | None = None,
-        env_names: Sequence[str] = (),
-    ) -> None:
-        self.entries.append(
-            {
-                "label": label,
-                "transport": transport,
-                "argv": list(argv),
-                "rendered": rendered,
-                "result": result,
-            }
         )
 
 
