@@ -207,3 +207,24 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         main(["--version"])
     assert exited.value.code == 0 and "ursa 0.1.0" in capsys.readouterr().out
+
+
+def test_production_refuses_a_simulated_engine(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("URSA_ENV", "production")
+    monkeypatch.setenv("URSA_SESSION_SECRET", "s" * 40)
+    monkeypatch.setenv("URSA_DEV_SIGN_IN", "false")
+    monkeypatch.setenv("URSA_STORE", "aws")
+    assert main(["monitor"]) == 2
+    assert "URSA_CLUSTER_MODE" in capsys.readouterr().err
+
+
+def test_monitor_names_a_missing_head_node_setting(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("URSA_ENV", "test")
+    monkeypatch.setenv("URSA_CLUSTER_MODE", "static")
+    monkeypatch.delenv("URSA_HEAD_HOST", raising=False)
+    assert main(["monitor"]) == 2
+    assert "URSA_HEAD_HOST" in capsys.readouterr().err

@@ -16,6 +16,7 @@ from litestar import Litestar
 
 from ursa import __version__
 from ursa.app.container import Container, build_in_memory
+from ursa.app.engine_settings import EngineSettingsError
 from ursa.app.settings import Settings, SettingsError
 from ursa.domain.errors import UrsaError
 
@@ -135,7 +136,10 @@ def _monitor(settings: Settings) -> None:
     from ursa.domain.services.engine.monitor import Monitor
 
     settings = replace(settings, engine=replace(settings.engine, enabled=True))
-    settings.engine.check()
+    try:
+        settings.check()
+    except EngineSettingsError as exc:
+        raise SettingsError(str(exc)) from exc
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )

@@ -103,8 +103,14 @@ class Settings:
         """Production refuses unsafe settings (defect 7)."""
         if self.store not in ("memory", "aws"):
             raise SettingsError(f"URSA_STORE must be memory or aws, not {self.store!r}")
+        self.engine.check()
         if self.env is not Environment.PRODUCTION:
             return
+        if self.engine.enabled and self.engine.cluster_mode == "simulated":
+            raise SettingsError(
+                "URSA_CLUSTER_MODE=simulated fakes every run; production engines need static or "
+                "pcluster"
+            )
         if self.session_secret == DEV_SESSION_SECRET or len(self.session_secret) < 32:
             raise SettingsError(
                 "URSA_SESSION_SECRET must be set to a random value of at least 32 characters "

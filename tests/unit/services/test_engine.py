@@ -22,6 +22,7 @@ from ursa.adapters.simulated import (
     SimulatedStager,
 )
 from ursa.domain import runs
+from ursa.domain.catalogue import CATALOGUE
 from ursa.domain.enums import STEP_ORDER, ProgressStep, SampleState, WorksetState
 from ursa.domain.principals import ENGINE, SWEEPER
 from ursa.domain.services.context import commit
@@ -296,3 +297,25 @@ async def test_a_foreign_ignore_on_a_ready_workset_is_accepted_by_the_reconciler
     stored = await ports.worksets.get(ws.workset_id)
     assert stored.state is WorksetState.IGNORED
     assert (await ports.worksets.history(ws.workset_id))[-1].actor.id == "system:reconciler"
+
+
+@pytest.mark.anyio
+async def test_a_pipeline_over_its_time_limit_is_stopped_then_failed_as_a_timeout(
+    world: World, request_for: Callable[..., SubmitRequest]
+) -> None:
+    engine = make_engine(world)
+    engine.head.first_s = 10 * 3600  # the simulated pipeline would run for ten hours
+    ws = await claimed(engine, await submitted(world, request_for))
+    running = await drive(
+        engine,
+        world,
+        ws,
+        until=lambda w: w.progress_step is ProgressStep.PIPELINE_RUNNING,
+    )
+    world.clock.advance(CATALOGUE[running.pipeline_type].timeout_minutes * 60 + 1)
+    done = await drive(engine, world, running)
+
+    assert done.state is WorksetState.RETRYING and done.last_error_code == "WS-RES-003"
+    assert not any(r.session_alive for r in engine.head.runs.values())
+    labels = [e.label for e in await engine.log.for_workset(ws.workset_id)]
+    assert "cancel_pipeline" in labels

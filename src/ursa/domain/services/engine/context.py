@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from ursa.domain import runs
-from ursa.domain.errors import GuardFailed
-from ursa.domain.ports.cluster import ClusterInfo, CommandResult, RemoteCommand
+from ursa.domain.errors import GuardFailed, InvalidInput
+from ursa.domain.ports.cluster import ClusterInfo, CommandResult, ExportRequest, RemoteCommand
 from ursa.domain.run_record import HeadNodeRef, Run
 from ursa.domain.samples import Sample
 from ursa.domain.services.engine.deps import EngineDeps
@@ -100,6 +100,21 @@ class RunContext:
         if run.cluster_name is None or run.region is None:
             raise GuardFailed(f"run {run.run_id} has no cluster yet")
         return await self.deps.clusters.describe(run.region, run.cluster_name, journal=self.journal)
+
+    async def export_request(self) -> ExportRequest:
+        """``<pipeline_dir>/{results,logs}`` → the workset's ``results/`` prefix (§4.9)."""
+        ws, run = self.ws, self.run
+        if run.pipeline_dir is None:
+            raise InvalidInput.single("run", "BAD_VALUE", f"run {run.run_id} has no pipeline dir")
+        return ExportRequest(
+            run_id=run.run_id,
+            cluster=await self.cluster(),
+            node=self.node,
+            pipeline_dir=run.pipeline_dir,
+            bucket=ws.bucket,
+            prefix=f"{ws.prefix}results/",
+            report_prefix=f"{ws.prefix}runs/{run.run_id}/export-report",
+        )
 
     async def samples(self) -> tuple[Sample, ...]:
         return await self.deps.ports.worksets.samples(self.ws.workset_id)

@@ -42,6 +42,7 @@ from ursa.domain.run_record import PipelineOutcome, Run, with_jobs, with_warning
 from ursa.domain.samples import Sample, apply_sample, outcome_all_succeeded
 from ursa.domain.services.engine.context import RunContext
 from ursa.domain.services.engine.results import Done, Failure, Next, StepResult, Wait
+from ursa.domain.services.engine.stop import stop_pipeline
 from ursa.domain.services.pricing import RATE_CARD
 from ursa.domain.services.run_outcomes import compute_entries, ledger_entry
 from ursa.domain.shell import check_removable_pipeline_dir
@@ -67,11 +68,12 @@ async def pipeline_running(ctx: RunContext) -> StepResult:
     timeout_min = CATALOGUE[ctx.ws.pipeline_type].timeout_minutes
     started = run.pipeline_started_at or run.launched_at
     if started is not None and (ctx.now() - started).total_seconds() > timeout_min * 60:
-        return Failure(
-            evidence=Evidence(
-                pipeline_timeout=True, log_excerpt=f"pipeline exceeded {timeout_min} minutes"
-            )
-        )
+        # §2.7: a timeout runs the same stop procedure as a cancel, then fails WS-RES-003.
+        _, _, remaining, gone = await stop_pipeline(ctx)
+        if remaining or not gone:
+            return Wait(seconds=ctx.deps.config.slow_poll_s, message="stopping the pipeline")
+        text = f"pipeline exceeded {timeout_min} minutes; stopped"
+        return Failure(evidence=Evidence(pipeline_timeout=True, log_excerpt=text))
     if not probe.finished:
         pct = probe.progress_pct
         message = f"{pct}% of the pipeline's steps done" if pct is not None else "running"
@@ -95,24 +97,9 @@ async def pipeline_running(ctx: RunContext) -> StepResult:
     return Next(message=f"the pipeline {outcome.value}", pct=100)
 
 
-async def export_request(ctx: RunContext) -> ExportRequest:
-    ws, run = ctx.ws, ctx.run
-    if run.pipeline_dir is None:
-        raise InvalidInput.single("run", "BAD_VALUE", f"run {run.run_id} has no pipeline dir")
-    return ExportRequest(
-        run_id=run.run_id,
-        cluster=await ctx.cluster(),
-        node=ctx.node,
-        pipeline_dir=run.pipeline_dir,
-        bucket=ws.bucket,
-        prefix=f"{ws.prefix}results/",
-        report_prefix=f"{ws.prefix}runs/{run.run_id}/export-report",
-    )
-
-
 async def pipeline_complete(ctx: RunContext) -> StepResult:
     if ctx.run.export_task_id is None:
-        task_id = await ctx.deps.exporter.start(await export_request(ctx), ctx.journal)
+        task_id = await ctx.deps.exporter.start(await ctx.export_request(), ctx.journal)
         await ctx.save_run(export_task_id=task_id)
     return Next(message="exporting results")
 
@@ -121,7 +108,7 @@ async def exporting(ctx: RunContext) -> StepResult:
     run = ctx.run
     if run.exported_at is not None:
         return Next(message="results exported")
-    request = await export_request(ctx)
+    request = await ctx.export_request()
     status = await ctx.deps.exporter.poll(request, run.export_task_id or "", ctx.journal)
     await ctx.save_run(export_lifecycle=status.lifecycle.value)
     if status.lifecycle in (ExportLifecycle.FAILED, ExportLifecycle.CANCELED):

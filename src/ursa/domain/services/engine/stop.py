@@ -23,7 +23,6 @@ from ursa.domain.runs import CancelEvidence
 from ursa.domain.samples import apply_sample
 from ursa.domain.services.engine.context import RunContext
 from ursa.domain.services.engine.results import Done, StepResult, Wait
-from ursa.domain.services.engine.steps_finish import export_request
 
 POLL_S = 2.0
 _UNFINISHED = (SampleState.PENDING, SampleState.STAGING, SampleState.RUNNING)
@@ -44,7 +43,7 @@ async def _wait_for_jobs(ctx: RunContext, paths: RunPaths, seconds: float) -> tu
     return jobs
 
 
-async def _stop_pipeline(ctx: RunContext) -> tuple[int, int, int, bool]:
+async def stop_pipeline(ctx: RunContext) -> tuple[int, int, int, bool]:
     """Returns (jobs found, jobs cancelled, jobs remaining, tmux gone)."""
     config = ctx.deps.config
     paths = run_paths(config.pipeline_base, ctx.ws.workset_id, ctx.run.run_id)
@@ -62,9 +61,9 @@ async def stop_run(ctx: RunContext) -> StepResult:
     found = cancelled = remaining = 0
     tmux_gone = True
     if run.launched_at is not None and run.head_node is not None:
-        found, cancelled, remaining, tmux_gone = await _stop_pipeline(ctx)
+        found, cancelled, remaining, tmux_gone = await stop_pipeline(ctx)
     if run.export_task_id is not None and run.exported_at is None:
-        await ctx.deps.exporter.cancel(await export_request(ctx), run.export_task_id, ctx.journal)
+        await ctx.deps.exporter.cancel(await ctx.export_request(), run.export_task_id, ctx.journal)
     if remaining or not tmux_gone:
         message = f"{remaining} jobs still running; retrying the stop"
         return Wait(seconds=ctx.deps.config.slow_poll_s, message=message)
