@@ -5,20 +5,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from ursa.domain.diagnostics_types import ErrorCategory, Owner
 from ursa.domain.enums import STEP_ORDER, ProgressStep
 from ursa.domain.enums import WorksetState as S
-from ursa.domain.errors import GuardFailed, LeaseLost
+from ursa.domain.errors import GuardFailed
 from ursa.domain.ids import run_id as make_run_id
 from ursa.domain.principals import Actor
 from ursa.domain.retries import AttemptRecord, Dead, Park, RetryAt
 from ursa.domain.run_record import Run, RunKind
+from ursa.domain.run_writes import LEASE_DURATION as LEASE_DURATION
+from ursa.domain.run_writes import fence
+from ursa.domain.run_writes import heartbeat as heartbeat
+from ursa.domain.run_writes import record_actual_cost as record_actual_cost
+from ursa.domain.run_writes import release_lease as release_lease
+from ursa.domain.run_writes import update_progress as update_progress
+from ursa.domain.run_writes import update_run as update_run
 from ursa.domain.transitions import apply_transition
 from ursa.domain.worksets import Transition, Workset
 
-LEASE_DURATION = timedelta(seconds=300)
 HEARTBEAT_INTERVAL = timedelta(seconds=60)
 TAKEOVER_MARGIN = timedelta(seconds=30)
 SELF_FENCE_AFTER = timedelta(seconds=270)
@@ -33,11 +38,6 @@ class CancelEvidence:
     jobs_remaining: int
     tmux_gone: bool
     at: datetime
-
-
-def _fence(ws: Workset, token: int) -> None:
-    if ws.lease_token != token or ws.state is not S.IN_PROGRESS:
-        raise LeaseLost(f"lease token {token} is no longer current for {ws.workset_id}")
 
 
 def _lease(owner: str, token: int, now: datetime, lease: timedelta) -> dict[str, object]:
@@ -176,60 +176,6 @@ def takeover(
     )
 
 
-def heartbeat(
-    ws: Workset, *, token: int, now: datetime, lease: timedelta = LEASE_DURATION
-) -> Workset:
-    """Extend the lease. Not a table row, so no history; the caller reads cancel_pending."""
-    _fence(ws, token)
-    return replace(
-        ws,
-        lease_expires_at=now + lease,
-        heartbeat_at=now,
-        version=ws.version + 1,
-        updated_at=now,
-    )
-
-
-def update_run(ws: Workset, *, token: int, run: Run, now: datetime) -> Workset:
-    """Record what the holder learned about its run (a fenced write; no history row)."""
-    _fence(ws, token)
-    if ws.run is None or run.run_id != ws.run.run_id:
-        raise GuardFailed("the run record belongs to another run", code="RUN_MISMATCH")
-    return replace(ws, run=run, version=ws.version + 1, updated_at=now)
-
-
-def update_progress(
-    ws: Workset, *, token: int, pct: int | None, message: str, now: datetime
-) -> Workset:
-    """Progress within the current step (percent done); a fenced write, no history row."""
-    _fence(ws, token)
-    if pct == ws.progress_pct and message[:200] == ws.progress_message:
-        return ws
-    return replace(
-        ws, progress_pct=pct, progress_message=message[:200], version=ws.version + 1, updated_at=now
-    )
-
-
-def release_lease(ws: Workset, *, token: int, now: datetime) -> Workset:
-    """A graceful shutdown hands the run over at once: the lease ends now, so any replica
-    may take over (T13) without waiting for expiry. The token stays as the fence."""
-    _fence(ws, token)
-    return replace(
-        ws,
-        lease_owner=None,
-        lease_expires_at=None,
-        lease_acquired_at=None,
-        version=ws.version + 1,
-        updated_at=now,
-    )
-
-
-def record_actual_cost(ws: Workset, *, token: int, total: Decimal, now: datetime) -> Workset:
-    """Post the run's actual cost (§9.10). A holder write, so fenced; not a table row."""
-    _fence(ws, token)
-    return replace(ws, cost_actual=total, version=ws.version + 1, updated_at=now)
-
-
 def next_step(step: ProgressStep | None) -> ProgressStep:
     if step is None:
         return STEP_ORDER[0]
@@ -250,7 +196,7 @@ def advance(
     pct: int | None = None,
 ) -> Transition:
     """T14: move to the allowed successor step."""
-    _fence(ws, token)
+    fence(ws, token)
     if ws.progress_step is ProgressStep.CANCELING:
         raise GuardFailed("the run is being canceled", code="CANCEL_PENDING")
     if step is not next_step(ws.progress_step):
@@ -305,7 +251,7 @@ def cancel_confirmed(
     ws: Workset, *, actor: Actor, token: int, evidence: CancelEvidence, now: datetime
 ) -> Transition:
     """T18: only with evidence that nothing of the run still runs."""
-    _fence(ws, token)
+    fence(ws, token)
     if evidence.jobs_remaining != 0 or not evidence.tmux_gone:
         raise GuardFailed("jobs or the tmux session are still alive", code="STOP_UNVERIFIED")
     payload = {
@@ -336,7 +282,7 @@ def complete(
     costs_posted: bool,
 ) -> Transition:
     """T15: every guard is a fact the engine established and the service passes in."""
-    _fence(ws, token)
+    fence(ws, token)
     if ws.progress_step is not ProgressStep.FINALIZING:
         raise GuardFailed("complete needs the finalizing step", code="STEP_OUT_OF_ORDER")
     for ok, code, text in (
@@ -388,7 +334,7 @@ def fail(
 ) -> Transition:
     """T16: the target state comes from ``decide_retry``. ``failed_samples`` are
     (sample id, code) pairs, each announced as ``workset.sample_failed``."""
-    _fence(ws, token)
+    fence(ws, token)
     ended = replace(ws.run, ended_at=now, diagnosis_code=code) if ws.run else None
     common = {
         **_RELEASED,

@@ -29,6 +29,7 @@ from typing import TypeAlias, TypeVar
 
 import asyncssh
 
+from ursa.adapters.ssh.sftp import check_size, makedirs, require_absolute, walk_tree
 from ursa.domain.errors import Forbidden, InvalidInput, NotFound, Unavailable, UrsaError
 from ursa.domain.ports.cluster import CommandResult, RemoteCommand, RemoteFile
 from ursa.domain.run_record import HeadNodeRef
@@ -109,10 +110,10 @@ class AsyncsshShell:
     ) -> None:
         """Write ``<path>.ursa-tmp``, chmod it, then posix-rename it over ``path``; parent
         directories are created as needed."""
-        _require_absolute(path)
+        require_absolute(path)
         tmp = path + TMP_SUFFIX
         async with self._sftp(node, f"put {path}", timeout_s) as sftp:
-            await _makedirs(sftp, posixpath.dirname(path))
+            await makedirs(sftp, posixpath.dirname(path))
             try:
                 async with sftp.open(tmp, "wb", encoding=None) as handle:
                     await handle.write(data)
@@ -126,30 +127,30 @@ class AsyncsshShell:
     async def read_file(
         self, node: HeadNodeRef, path: str, *, max_bytes: int, timeout_s: float
     ) -> bytes:
-        _require_absolute(path)
+        require_absolute(path)
         async with self._sftp(node, f"read {path}", timeout_s) as sftp:
             attrs = await sftp.stat(path)
             if not stat.S_ISREG(attrs.permissions or 0):
                 raise InvalidInput.single("path", "NOT_A_FILE", f"{path} is not a regular file")
-            _check_size(path, attrs.size or 0, max_bytes)
+            check_size(path, attrs.size or 0, max_bytes)
             async with sftp.open(path, "rb", encoding=None) as handle:
                 data: object = await handle.read(max_bytes + 1)
             if not isinstance(data, bytes):
                 raise TypeError("asyncssh returned text for a binary read")
-            _check_size(path, len(data), max_bytes)  # it may have grown since the stat
+            check_size(path, len(data), max_bytes)  # it may have grown since the stat
             return data
 
     async def walk(
         self, node: HeadNodeRef, root: str, *, timeout_s: float
     ) -> tuple[RemoteFile, ...]:
         """Regular files below ``root`` (symlinks skipped, not followed), sorted by path."""
-        _require_absolute(root)
+        require_absolute(root)
         top = root.rstrip("/") or "/"
         async with self._sftp(node, f"walk {top}", timeout_s) as sftp:
             attrs = await sftp.stat(top)
             if not stat.S_ISDIR(attrs.permissions or 0):
                 raise InvalidInput.single("root", "NOT_A_DIRECTORY", f"{top} is not a directory")
-            found = await _walk(sftp, top)
+            found = await walk_tree(sftp, top)
         return tuple(sorted(found, key=lambda f: f.path))
 
     async def aclose(self) -> None:
@@ -349,62 +350,3 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror.lower()
     return type(exc).__name__
-
-
-def _require_absolute(path: str) -> None:
-    if not path.startswith("/") or "\x00" in path:
-        raise InvalidInput.single("path", "BAD_VALUE", f"remote path {path!r} must be absolute")
-
-
-def _check_size(path: str, size: int, max_bytes: int) -> None:
-    if size > max_bytes:
-        message = f"{path} is larger than the {max_bytes}-byte limit"
-        raise InvalidInput.single("path", "FILE_TOO_LARGE", message)
-
-
-async def _is_dir(sftp: asyncssh.SFTPClient, path: str) -> bool | None:
-    """True for a directory, False for anything else, None when missing."""
-    try:
-        attrs = await sftp.stat(path)
-    except (asyncssh.SFTPNoSuchFile, asyncssh.SFTPNoSuchPath):
-        return None
-    return stat.S_ISDIR(attrs.permissions or 0)
-
-
-async def _makedirs(sftp: asyncssh.SFTPClient, directory: str) -> None:
-    """mkdir -p: find the deepest existing ancestor, then create downwards."""
-    missing: list[str] = []
-    current = directory
-    while (state := await _is_dir(sftp, current)) is None and current != "/":
-        missing.append(current)
-        current = posixpath.dirname(current)
-    if state is False:
-        raise InvalidInput.single("path", "NOT_A_DIRECTORY", f"{current} is not a directory")
-    for path in reversed(missing):
-        try:
-            await sftp.mkdir(path)
-        except (asyncssh.SFTPFailure, asyncssh.SFTPFileAlreadyExists):
-            if not await _is_dir(sftp, path):  # else a concurrent writer won the race
-                raise
-
-
-async def _walk(sftp: asyncssh.SFTPClient, top: str) -> list[RemoteFile]:
-    found: list[RemoteFile] = []
-    pending = [top]
-    while pending:
-        directory = pending.pop()
-        try:
-            entries = await sftp.readdir(directory)
-        except (asyncssh.SFTPNoSuchFile, asyncssh.SFTPNoSuchPath):
-            continue  # removed while we walked
-        for entry in entries:
-            name = str(entry.filename)
-            if name in (".", ".."):
-                continue
-            path = posixpath.join(directory, name)
-            mode = entry.attrs.permissions or 0  # readdir reports lstat: links stay links
-            if stat.S_ISDIR(mode):
-                pending.append(path)
-            elif stat.S_ISREG(mode):
-                found.append(RemoteFile(path=path, size=entry.attrs.size or 0))
-    return found
