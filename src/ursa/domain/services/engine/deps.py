@@ -38,13 +38,11 @@ class EngineConfig:
     fast_poll_s: float = 2.0
     slow_poll_s: float = 30.0
     command_timeout_s: float = 60.0
-    transfer_timeout_s: float = 600.0
     pipeline_base: str = DEFAULT_PIPELINE_BASE
     stage_base: str = "/fsx/data/staged_sample_data/"
     clone_command: tuple[str, ...] = DAYOA_CLONE
     pipeline_command: tuple[str, ...] = ()
     pipeline_environment: tuple[tuple[str, str], ...] = ()
-    create_clusters: bool = False
     cancel_interrupt_wait_s: float = 60.0
     cancel_jobs_wait_s: float = 120.0
     unreachable_grace_s: float = 600.0
