@@ -23,9 +23,10 @@ from ursa.adapters.memory.system import (
     SystemClock,
 )
 from ursa.adapters.memory.worksets import InMemoryWorksetRepository
+from ursa.adapters.throttle import LimitsThrottle
 from ursa.app.engine_wiring import engine_deps
 from ursa.app.settings import Settings
-from ursa.domain.ports import Clock, IdentityProvider, IdGenerator
+from ursa.domain.ports import ActionThrottle, Clock, IdentityProvider, IdGenerator
 from ursa.domain.ports.cluster import ClusterSnapshotStore, CommandLogStore
 from ursa.domain.services.context import Ports
 from ursa.domain.services.engine.deps import EngineDeps
@@ -37,6 +38,8 @@ class Container:
     ports: Ports
     command_log: CommandLogStore
     snapshots: ClusterSnapshotStore
+    throttle: ActionThrottle
+    """Shared API rate limits (``app/rate_limits.py``)."""
     engine: EngineDeps | None = None
     """The workset engine's adapters when this process runs the engine (``ursa dev``,
     ``ursa monitor``); the lifespan starts its loop."""
@@ -85,6 +88,7 @@ def build_in_memory(
         ports=ports,
         command_log=command_log,
         snapshots=snapshots,
+        throttle=LimitsThrottle(settings.rate_limit_storage, settings.rate_budgets),
         engine=engine,
         objects=objects,
     )

@@ -24,6 +24,7 @@ from ursa.adapters.log_notifier import LogNotifier
 from ursa.adapters.memory.system import SecureIds, SystemClock, SystemRandomSource
 from ursa.adapters.s3.objects import S3ObjectStore
 from ursa.adapters.sns.notifier import SnsNotifier
+from ursa.adapters.throttle import LimitsThrottle
 from ursa.app.container import Container
 from ursa.app.engine_wiring import engine_config, engine_deps, ssh_shell
 from ursa.app.settings import Settings
@@ -83,6 +84,7 @@ async def build_aws(
         ports=ports,
         command_log=command_log,
         snapshots=snapshots,
+        throttle=LimitsThrottle(settings.rate_limit_storage, settings.rate_budgets),
         engine=engine,
         identity=_cognito(settings, clients, ports.clock),
         dynamodb_calls=db.log,

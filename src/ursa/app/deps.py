@@ -9,6 +9,7 @@ from litestar import Request
 from litestar.datastructures import State
 
 from ursa.app.container import Container
+from ursa.app.rate_limits import AUTH, category_of, client_address, spend
 from ursa.domain.customers import TOKEN_PREFIX
 from ursa.domain.errors import Unauthenticated
 from ursa.domain.ports.cluster import CommandLogStore
@@ -49,10 +50,23 @@ def bearer_of(request: Request[Any, Any, Any]) -> str | None:
 
 
 async def provide_api_principal(request: Request[Any, Any, Any], state: State) -> Principal:
+    """Authenticate, then spend the principal's budget for this kind of request; a failed
+    authentication spends the client address's ``auth`` budget instead (guessing tokens)."""
+    container = container_of(state)
+    try:
+        principal = await _authenticate(request, container)
+    except Unauthenticated:
+        await spend(container.throttle, request, AUTH, client_address(request))
+        raise
+    category = category_of(request.method, request.url.path)
+    await spend(container.throttle, request, category, principal.user_id)
+    return principal
+
+
+async def _authenticate(request: Request[Any, Any, Any], container: Container) -> Principal:
     bearer = bearer_of(request)
     if bearer is None:
         raise Unauthenticated("send 'Authorization: Bearer <token>'")
-    container = container_of(state)
     if container.identity is not None and not bearer.startswith(TOKEN_PREFIX):
         return await container.identity.verify(bearer)  # a Cognito ID or access token
     return await authenticate_token(container.ports, bearer)

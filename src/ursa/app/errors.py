@@ -19,6 +19,7 @@ from ursa.domain.errors import (
     InvalidInput,
     NotFound,
     QuotaExceeded,
+    RateLimited,
     Unauthenticated,
     Unavailable,
     UrsaError,
@@ -35,6 +36,7 @@ STATUS: tuple[tuple[type[UrsaError], int, str], ...] = (
     (QuotaExceeded, 409, "Quota exceeded"),
     (Conflict, 409, "Conflict"),
     (Unavailable, 503, "Service unavailable"),
+    (RateLimited, 429, "Too many requests"),
 )
 
 
@@ -109,6 +111,8 @@ def handle_ursa_error(request: Request[Any, Any, Any], exc: UrsaError) -> Respon
         headers["Retry-After"] = "2"
     if isinstance(exc, Unauthenticated):
         headers["WWW-Authenticate"] = 'Bearer realm="ursa"'
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(max(exc.retry_after_s, 1))
     return Response(
         content=problem_body(status, title, exc.message, exc.code, request, **extra),
         status_code=status,

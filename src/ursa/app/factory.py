@@ -33,6 +33,7 @@ from ursa.app.deps import (
 )
 from ursa.app.errors import EXCEPTION_HANDLERS
 from ursa.app.middleware import RequestIdMiddleware
+from ursa.app.rate_limits import RateLimitHeadersMiddleware
 from ursa.app.sessions import RotatingSessionConfig
 from ursa.app.settings import Environment, Settings
 from ursa.domain.services.engine.monitor import Monitor
@@ -124,6 +125,7 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
             RequestIdMiddleware(),
+            RateLimitHeadersMiddleware(),
             RotatingSessionConfig(secure=secure, httponly=True, samesite="lax").middleware,
         ],
         csrf_config=CSRFConfig(

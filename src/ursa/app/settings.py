@@ -23,6 +23,12 @@ def _flag(value: str) -> bool:
     return value.strip().lower() in ("1", "true", "yes")
 
 
+def _limit_storage(env: Mapping[str, str]) -> str:
+    """Redis when ``URSA_REDIS_URL`` is set (``redis://h:p/0`` → ``async+redis://h:p/0``)."""
+    url = env.get("URSA_REDIS_URL")
+    return f"async+{url}" if url and not url.startswith("async+") else url or "async+memory://"
+
+
 class SettingsError(ValueError):
     """A setting is missing or unsafe; the message names it."""
 
@@ -47,8 +53,23 @@ class Settings:
     """Defaults to ``<issuer>/.well-known/jwks.json``; emulators override only this."""
     sns_topic_arn: str | None = None
     redis_url: str | None = None
+    rate_limit_storage: str = "async+memory://"
+    """``async+redis://host:port/db`` shares budgets across processes; memory is per process."""
+    rate_limit_auth: str = "20/minute"
+    rate_limit_read: str = "600/minute"
+    rate_limit_write: str = "120/minute"
+    rate_limit_admin: str = "60/minute"
     log_level: str = "INFO"
     engine: EngineSettings = field(default_factory=EngineSettings)
+
+    @property
+    def rate_budgets(self) -> dict[str, str]:
+        return {
+            "auth": self.rate_limit_auth,
+            "read": self.rate_limit_read,
+            "write": self.rate_limit_write,
+            "admin": self.rate_limit_admin,
+        }
 
     @property
     def cognito_issuer(self) -> str | None:
@@ -89,6 +110,11 @@ class Settings:
                 cognito_jwks_url=env.get("URSA_COGNITO_JWKS_URL") or None,
                 sns_topic_arn=env.get("URSA_SNS_TOPIC_ARN") or None,
                 redis_url=env.get("URSA_REDIS_URL") or None,
+                rate_limit_storage=get("RATE_LIMIT_STORAGE", _limit_storage(env)),
+                rate_limit_auth=get("RATE_LIMIT_AUTH", defaults.rate_limit_auth),
+                rate_limit_read=get("RATE_LIMIT_READ", defaults.rate_limit_read),
+                rate_limit_write=get("RATE_LIMIT_WRITE", defaults.rate_limit_write),
+                rate_limit_admin=get("RATE_LIMIT_ADMIN", defaults.rate_limit_admin),
                 log_level=get("LOG_LEVEL", defaults.log_level).upper(),
                 engine=EngineSettings.from_env(env, dev=get("ENV", "dev") == "dev"),
             )
@@ -106,6 +132,11 @@ class Settings:
         self.engine.check()
         if self.env is not Environment.PRODUCTION:
             return
+        if self.rate_limit_storage.startswith("async+memory"):
+            raise SettingsError(
+                "URSA_RATE_LIMIT_STORAGE (or URSA_REDIS_URL) must name a Redis in production: "
+                "in-memory limits are per process"
+            )
         if self.engine.enabled and self.engine.cluster_mode == "simulated":
             raise SettingsError(
                 "URSA_CLUSTER_MODE=simulated fakes every run; production engines need static or "

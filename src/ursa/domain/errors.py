@@ -111,6 +111,17 @@ class QuotaExceeded(UrsaError):
     code = "QUOTA_EXCEEDED"
 
 
+class RateLimited(UrsaError):
+    """The caller spent its budget for this kind of request; retry after ``retry_after_s``."""
+
+    code = "RATE_LIMITED"
+
+    def __init__(self, message: str, *, retry_after_s: int, limit: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+        self.limit = limit
+
+
 class LeaseLost(UrsaError):
     """The caller's lease token is no longer current; the worker must stop."""
 

@@ -25,10 +25,22 @@ class CostLedgerEntry:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AuditRecord:
+    """One link of a tenant's audit chain; ``ursa.domain.audit`` builds and verifies it.
+
+    ``seq`` counts from 1 per tenant. ``before_digest``/``after_digest`` are the
+    ``snapshot_digest`` of what the mutation changed ("" when there was no before or after).
+    ``prev_hash`` is the previous record's ``hash`` (64 zeros for seq 1) and ``hash`` is the
+    sha256 of the canonical JSON of every other field, so editing, removing, inserting or
+    reordering a record breaks the chain."""
+
     customer_id: str
+    seq: int
     at: datetime
     actor_id: str
     action: str
     target: str
     request_id: str | None = None
-    digest: str = ""
+    before_digest: str = ""
+    after_digest: str = ""
+    prev_hash: str
+    hash: str
