@@ -17,6 +17,7 @@ from litestar import Litestar
 from ursa import __version__
 from ursa.app.container import Container, build_in_memory
 from ursa.app.engine_settings import EngineSettingsError
+from ursa.app.logs import configure_logging
 from ursa.app.settings import Settings, SettingsError
 from ursa.domain.errors import UrsaError
 
@@ -79,11 +80,27 @@ def _print_tokens(tokens: dict[str, str], tokens_file: Path | None) -> None:
         print(f"Tokens written to {tokens_file}")
 
 
+def _configure_logging(settings: Settings) -> None:
+    """JSON lines on stderr; ``URSA_LOG_FORMAT=text`` for human-readable lines."""
+    text = os.environ.get("URSA_LOG_FORMAT", "json").strip().lower() == "text"
+    configure_logging(settings.log_level, json=not text)
+
+
 def _serve(app: Litestar, settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
+    # After the app exists: Litestar's default logging config replaces the root's handlers.
+    _configure_logging(settings)
     print(f"Ursa {__version__} on http://{host}:{port}/  (API: /api/v1, schema: /schema)")
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+    # uvicorn's loggers propagate to our root handler; RequestIdMiddleware writes the access log.
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        log_config=None,
+        access_log=False,
+    )
 
 
 def app_for(settings: Settings) -> Litestar:
@@ -106,6 +123,7 @@ def _dev(args: argparse.Namespace) -> None:
     from ursa.app.factory import create_app
 
     settings = Settings.from_env({**os.environ, "URSA_ENV": "dev"})
+    _configure_logging(settings)
     if not args.aws_emulator:
         container = seeded_container(settings)
         _print_tokens(container.seeded_tokens, args.tokens_file)
@@ -129,7 +147,6 @@ def _dev(args: argparse.Namespace) -> None:
 def _monitor(settings: Settings) -> None:
     """The engine alone, against the configured store; SIGTERM/SIGINT drain it: each run
     finishes its current step and hands its lease to another replica."""
-    import logging
     import signal
     from contextlib import AsyncExitStack
 
@@ -140,9 +157,7 @@ def _monitor(settings: Settings) -> None:
         settings.check()
     except EngineSettingsError as exc:
         raise SettingsError(str(exc)) from exc
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    _configure_logging(settings)
 
     async def run() -> None:
         async with AsyncExitStack() as stack:

@@ -100,7 +100,7 @@ def create_app(
     )
     portal = portal_router(dev_sign_in=settings.dev_sign_in)
     portal.dependencies["principal"] = Provide(provide_portal_principal)
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             api,
             portal,
@@ -143,4 +143,9 @@ def create_app(
             description="Genomics worksets: submit, track, retry and bill every sample.",
         ),
         debug=False,
+        logging_config=None,  # logging is configured once, by ``app/logs.py``
     )
+    # App-level middleware runs per route; wrapping the whole app as well gives the router's
+    # own 404/405 answers a request id and an access line (the inner copy then does nothing).
+    app.asgi_handler = RequestIdMiddleware()(app.asgi_handler)
+    return app

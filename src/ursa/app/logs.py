@@ -33,7 +33,9 @@ _BEARER = re.compile(r"(?i)\b(?P<scheme>bearer\s+)[^\s\"',;]+")
 _API_TOKEN = re.compile(r"(?<![A-Za-z0-9_-])urs_[A-Za-z0-9_-]{8,}")
 # Three base64url segments; the signature of a real JWT is never short, file names' extensions
 # are (``HG002_son_novaseq_pcr-free.dedup.bam`` must survive).
-_JWT = re.compile(r"(?<![A-Za-z0-9_.-])[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{16,}(?![\w.-])")
+_JWT = re.compile(
+    r"(?<![A-Za-z0-9_.-])[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{16,}(?![\w.-])"
+)
 _JWT_MIN_LENGTH = 41
 _SECRET_KEYS = (
     "password",
@@ -52,6 +54,7 @@ _RECORD_FIELDS = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict_
     "asctime",
     "taskName",
     "request_id",
+    "color_message",  # uvicorn's ANSI-coloured copy of msg
 }
 _NOISY = ("botocore", "aiobotocore", "boto3", "s3transfer", "urllib3", "asyncssh")
 # Loggers that libraries configure with their own handlers; ours propagate to the root instead.
@@ -81,9 +84,7 @@ def scrub(value: Any) -> Any:
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, Mapping):
-        return {
-            str(k): MASK if is_secret_key(str(k)) else scrub(v) for k, v in value.items()
-        }
+        return {str(k): MASK if is_secret_key(str(k)) else scrub(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [scrub(v) for v in value]
     return redact(str(value))
@@ -132,11 +133,11 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         request_id = _request_id(record)
-        record.rid = f" [{request_id}]" if request_id else ""
+        record.__dict__["rid"] = f" [{request_id}]" if request_id else ""
         try:
             return redact(super().format(record))
         finally:
-            del record.rid
+            del record.__dict__["rid"]
 
 
 class _UrsaHandler(logging.StreamHandler[IO[str]]):
