@@ -216,6 +216,7 @@ def test_production_refuses_a_simulated_engine(
     monkeypatch.setenv("URSA_SESSION_SECRET", "s" * 40)
     monkeypatch.setenv("URSA_DEV_SIGN_IN", "false")
     monkeypatch.setenv("URSA_STORE", "aws")
+    monkeypatch.setenv("URSA_REDIS_URL", "redis://127.0.0.1:6390/0")  # not contacted
     assert main(["monitor"]) == 2
     assert "URSA_CLUSTER_MODE" in capsys.readouterr().err
 
@@ -228,3 +229,16 @@ def test_monitor_names_a_missing_head_node_setting(
     monkeypatch.delenv("URSA_HEAD_HOST", raising=False)
     assert main(["monitor"]) == 2
     assert "URSA_HEAD_HOST" in capsys.readouterr().err
+
+
+def test_production_refuses_per_process_rate_limits(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("URSA_ENV", "production")
+    monkeypatch.setenv("URSA_SESSION_SECRET", "s" * 40)
+    monkeypatch.setenv("URSA_DEV_SIGN_IN", "false")
+    monkeypatch.setenv("URSA_STORE", "aws")
+    monkeypatch.delenv("URSA_REDIS_URL", raising=False)
+    monkeypatch.delenv("URSA_RATE_LIMIT_STORAGE", raising=False)
+    assert main(["serve"]) == 2
+    assert "URSA_RATE_LIMIT_STORAGE" in capsys.readouterr().err

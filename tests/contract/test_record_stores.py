@@ -15,7 +15,7 @@ from ursa.domain.errors import Conflict, NotFound
 from ursa.domain.estimates import Quote
 from ursa.domain.ports import IdempotencyRecord
 from ursa.domain.principals import Role, Scope
-from ursa.domain.records import AuditRecord, CostLedgerEntry
+from ursa.domain.records import CostLedgerEntry
 
 pytestmark = pytest.mark.anyio
 
@@ -114,24 +114,6 @@ async def test_ledger_posts_are_idempotent_by_entry_id(stores: Stores) -> None:
         ("e1", Decimal("1.25")),
         ("e2", Decimal("0.75")),
     ]
-
-
-async def test_audit_is_per_tenant_oldest_first_and_limited(stores: Stores) -> None:
-    for minute in range(5):
-        await stores.audit.append(
-            AuditRecord(
-                customer_id=ACME,
-                at=NOW + timedelta(minutes=minute),
-                actor_id="u",
-                action=f"a{minute}",
-                target="t",
-            )
-        )
-    await stores.audit.append(
-        AuditRecord(customer_id=GLOBEX, at=NOW, actor_id="u", action="other", target="t")
-    )
-    assert [r.action for r in await stores.audit.for_tenant(ACME)] == ["a0", "a1", "a2", "a3", "a4"]
-    assert [r.action for r in await stores.audit.for_tenant(ACME, limit=2)] == ["a3", "a4"]
 
 
 def _user(

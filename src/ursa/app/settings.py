@@ -132,11 +132,6 @@ class Settings:
         self.engine.check()
         if self.env is not Environment.PRODUCTION:
             return
-        if self.rate_limit_storage.startswith("async+memory"):
-            raise SettingsError(
-                "URSA_RATE_LIMIT_STORAGE (or URSA_REDIS_URL) must name a Redis in production: "
-                "in-memory limits are per process"
-            )
         if self.engine.enabled and self.engine.cluster_mode == "simulated":
             raise SettingsError(
                 "URSA_CLUSTER_MODE=simulated fakes every run; production engines need static or "
@@ -151,3 +146,8 @@ class Settings:
             raise SettingsError("URSA_DEV_SIGN_IN must be false in production")
         if self.store == "memory":
             raise SettingsError("URSA_STORE=memory is for development only; use aws in production")
+        if self.rate_limit_storage.startswith("async+memory"):
+            raise SettingsError(
+                "URSA_RATE_LIMIT_STORAGE (or URSA_REDIS_URL) must name a Redis in production: "
+                "in-memory limits are per process"
+            )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from ursa.adapters.aws.errors import error_code, translated
-from ursa.adapters.dynamodb.items import dump_doc, key, load_doc, n, sortable, to_item
+from ursa.adapters.dynamodb.items import dump_doc, from_item, key, load_doc, n, s, to_item
 from ursa.adapters.dynamodb.store import DocItem, Table
 from ursa.adapters.dynamodb.workset_items import workset_pk
 from ursa.domain.errors import Conflict, NotFound
@@ -107,27 +106,77 @@ class DynamoLedger:
         return tuple(load_doc(i.doc, CostLedgerEntry) for i in items)
 
 
+def _audit_pk(customer_id: str) -> str:
+    return f"AUDIT#{customer_id}"
+
+
+def _audit_sk(seq: int) -> str:
+    return f"SEQ#{seq:012d}"
+
+
+def _audit_item(record: AuditRecord) -> DocItem:
+    return DocItem(
+        pk=_audit_pk(record.customer_id),
+        sk=_audit_sk(record.seq),
+        kind="audit",
+        doc=dump_doc(record),
+    )
+
+
 class DynamoAuditLog:
+    """One partition per tenant, one item per seq (``AUDIT#<cid>`` / ``SEQ#<seq:012d>``):
+    appends are create-only puts, ``head`` and pages are consistent Queries of that partition."""
+
     def __init__(self, client: Any, table: str) -> None:
         self._t = Table(client, table)
 
     async def append(self, record: AuditRecord) -> None:
-        doc = dump_doc(record)
-        digest = hashlib.sha256(doc.encode()).hexdigest()[:16]
-        item = DocItem(
-            pk=f"AUDIT#{record.customer_id}",
-            sk=f"{sortable(record.at)}#{digest}",
-            kind="audit",
-            doc=doc,
-        )
-        await self._t.put(item, create_only=True, what="append audit record")
+        item = _audit_item(record)
+        if await self._t.put(item, create_only=True, what="append audit record"):
+            return
+        taken = await self._t.get(item.pk, item.sk, what="audit record")
+        if load_doc(taken.doc, AuditRecord) != record:  # the same record again is a no-op
+            raise Conflict(f"audit seq {record.seq} of {record.customer_id} is already taken")
 
-    async def for_tenant(self, customer_id: str, limit: int = 100) -> tuple[AuditRecord, ...]:
-        """The newest ``limit`` records, oldest first (one Query, newest-first, reversed)."""
-        items = await self._t.query(
-            partition=f"AUDIT#{customer_id}", newest_first=True, limit=limit, what="read audit"
-        )
-        return tuple(load_doc(i.doc, AuditRecord) for i in reversed(items))
+    async def head(self, customer_id: str) -> AuditRecord | None:
+        items = await self._query(customer_id, after_seq=None, limit=1, newest_first=True)
+        return items[0] if items else None
+
+    async def for_tenant(
+        self, customer_id: str, limit: int = 100, after_seq: int | None = None
+    ) -> tuple[AuditRecord, ...]:
+        """Oldest first, ``seq > after_seq``: one Query (more only past 1 MB of records)."""
+        return tuple(await self._query(customer_id, after_seq=after_seq, limit=limit))
+
+    async def _query(
+        self, customer_id: str, *, after_seq: int | None, limit: int, newest_first: bool = False
+    ) -> list[AuditRecord]:
+        request: dict[str, Any] = {
+            "TableName": self._t.name,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :seq)",
+            "ExpressionAttributeValues": {":pk": s(_audit_pk(customer_id)), ":seq": s("SEQ#")},
+            "ScanIndexForward": not newest_first,
+            "ConsistentRead": True,
+        }
+        if after_seq is not None:
+            request["KeyConditionExpression"] = "pk = :pk AND sk > :after"
+            request["ExpressionAttributeValues"] = {
+                ":pk": s(_audit_pk(customer_id)),
+                ":after": s(_audit_sk(after_seq)),
+            }
+        records: list[AuditRecord] = []
+        with translated("read the audit log"):
+            while len(records) < limit:
+                request["Limit"] = limit - len(records)
+                response = await self._t.client.query(**request)
+                records.extend(
+                    load_doc(from_item(i, DocItem).doc, AuditRecord)
+                    for i in response.get("Items", [])
+                )
+                if "LastEvaluatedKey" not in response:
+                    break
+                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return records
 
 
 __all__ = ["DynamoAuditLog", "DynamoIdempotencyStore", "DynamoLedger", "DynamoQuoteRepository"]

@@ -61,12 +61,24 @@ class InMemoryLedger:
 
 
 class InMemoryAuditLog:
+    """Each tenant's chain as a dict keyed by seq (the DynamoDB sort key's twin)."""
+
     def __init__(self) -> None:
-        self._records: list[AuditRecord] = []
+        self._chains: dict[str, dict[int, AuditRecord]] = {}
 
     async def append(self, record: AuditRecord) -> None:
-        self._records.append(record)
+        chain = self._chains.setdefault(record.customer_id, {})
+        existing = chain.setdefault(record.seq, record)
+        if existing != record:
+            raise Conflict(f"audit seq {record.seq} of {record.customer_id} is already taken")
 
-    async def for_tenant(self, customer_id: str, limit: int = 100) -> tuple[AuditRecord, ...]:
-        rows = [r for r in self._records if r.customer_id == customer_id]
-        return tuple(rows[-limit:])
+    async def head(self, customer_id: str) -> AuditRecord | None:
+        chain = self._chains.get(customer_id, {})
+        return chain[max(chain)] if chain else None
+
+    async def for_tenant(
+        self, customer_id: str, limit: int = 100, after_seq: int | None = None
+    ) -> tuple[AuditRecord, ...]:
+        chain = self._chains.get(customer_id, {})
+        seqs = [seq for seq in sorted(chain) if after_seq is None or seq > after_seq]
+        return tuple(chain[seq] for seq in seqs[:limit])

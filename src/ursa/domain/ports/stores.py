@@ -104,7 +104,24 @@ class LedgerRepository(Protocol):
 
 
 class AuditLog(Protocol):
-    """Append-only audit records per tenant."""
+    """Each tenant's audit chain (``ursa.domain.audit``), keyed by ``(customer_id, seq)``.
+
+    * ``append`` is create-only per ``(customer_id, seq)``: when that seq is already taken by
+      a different record it raises ``Conflict`` and writes nothing (two writers raced for the
+      next seq; the loser re-reads ``head``, re-chains and tries again). Appending the very
+      same record again is a no-op, so an ambiguous write can be retried safely. The store
+      does not check the chain itself: ``verify_chain`` does.
+    * ``head`` is the record with the highest seq, or None for an empty chain (one keyed,
+      consistent read).
+    * ``for_tenant`` pages the chain oldest first: at most ``limit`` records with
+      ``seq > after_seq`` (from the start when None) in seq order, each page one keyed
+      consistent read. A page shorter than ``limit`` is the last one; to walk the chain,
+      pass the last seq of each page as the next ``after_seq``.
+    * Reads never cross tenants; nothing ever scans.
+    """
 
     async def append(self, record: AuditRecord) -> None: ...
-    async def for_tenant(self, customer_id: str, limit: int = 100) -> tuple[AuditRecord, ...]: ...
+    async def head(self, customer_id: str) -> AuditRecord | None: ...
+    async def for_tenant(
+        self, customer_id: str, limit: int = 100, after_seq: int | None = None
+    ) -> tuple[AuditRecord, ...]: ...

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from ursa.domain.audit import PROVIDER_TENANT, AuditAction
 from ursa.domain.customers import TOKEN_PREFIX, ApiToken, User, hash_token, token_principal
 from ursa.domain.errors import NotFound, Unauthenticated
 from ursa.domain.principals import Principal, Role, Scope
+from ursa.domain.services import audit
 from ursa.domain.services.context import Ports
 
 _REJECTED = "the credential is not valid"
@@ -51,6 +53,14 @@ async def issue_token(
         expires_at=expires_at,
     )
     await ports.tokens.put(token)
+    await audit.record(
+        ports,
+        actor=user.principal(),
+        customer_id=user.customer_id or PROVIDER_TENANT,
+        action=AuditAction.TOKEN_ISSUE,
+        target=f"token:{token.token_id}",
+        after={"role": token.role, "scopes": token.scopes, "expires_at": token.expires_at},
+    )
     return secret, token
 
 

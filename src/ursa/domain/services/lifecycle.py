@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ursa.domain import commands, runs
+from ursa.domain.audit import AuditAction
 from ursa.domain.enums import SampleState, WorksetState, WorksetType
 from ursa.domain.errors import Forbidden
 from ursa.domain.principals import Principal, Role
 from ursa.domain.samples import apply_sample
+from ursa.domain.services.audit import record_workset
 from ursa.domain.services.context import Ports, commit
 from ursa.domain.services.queries import load_visible
 from ursa.domain.tenancy import Action
@@ -46,9 +48,15 @@ async def cancel_workset(
     if ws.state is WorksetState.IN_PROGRESS:
         transition = runs.request_cancel(ws, actor=principal.actor, now=now, reason=reason)
         await commit(ports, transition)
+        await record_workset(
+            ports, principal, AuditAction.WORKSET_CANCEL, before=ws, after=transition.workset
+        )
         return CancelResult(workset=transition.workset, outcome=CancelOutcome.STOPPING)
     transition = commands.cancel(ws, actor=principal.actor, now=now, reason=reason)
     await commit(ports, transition)
+    await record_workset(
+        ports, principal, AuditAction.WORKSET_CANCEL, before=ws, after=transition.workset
+    )
     samples = await ports.worksets.samples(workset_id)
     await ports.worksets.save_samples(
         workset_id,
@@ -68,6 +76,9 @@ async def archive_workset(ports: Ports, principal: Principal, workset_id: str) -
         return ws
     transition = commands.archive(ws, actor=principal.actor, now=ports.clock.now())
     await commit(ports, transition)
+    await record_workset(
+        ports, principal, AuditAction.WORKSET_ARCHIVE, before=ws, after=transition.workset
+    )
     return transition.workset
 
 
@@ -77,6 +88,9 @@ async def restore_workset(ports: Ports, principal: Principal, workset_id: str) -
         return ws
     transition = commands.restore(ws, actor=principal.actor, now=ports.clock.now())
     await commit(ports, transition)
+    await record_workset(
+        ports, principal, AuditAction.WORKSET_RESTORE, before=ws, after=transition.workset
+    )
     return transition.workset
 
 
@@ -102,4 +116,6 @@ async def delete_workset(
         ws, actor=principal.actor, now=ports.clock.now(), hard=hard, reason=reason
     )
     await commit(ports, transition)
+    delete = AuditAction.WORKSET_HARD_DELETE if hard else AuditAction.WORKSET_DELETE
+    await record_workset(ports, principal, delete, before=ws, after=transition.workset)
     return transition.workset

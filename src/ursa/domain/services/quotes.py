@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from ursa.domain import commands
+from ursa.domain.audit import AuditAction
 from ursa.domain.creation import BudgetOutcome
 from ursa.domain.enums import WorksetState
 from ursa.domain.errors import BudgetExhausted, Forbidden, NotFound
 from ursa.domain.estimates import Quote
 from ursa.domain.principals import Principal, Role
+from ursa.domain.services.audit import record_workset
 from ursa.domain.services.context import Ports, commit
 from ursa.domain.services.pricing import budget_outcome
 from ursa.domain.services.queries import load_visible
@@ -46,4 +48,7 @@ async def approve_quote(
         hold=outcome is BudgetOutcome.HOLD,
     )
     await commit(ports, transition)
+    await record_workset(
+        ports, principal, AuditAction.WORKSET_APPROVE, before=ws, after=transition.workset
+    )
     return transition.workset

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ursa.domain.audit import AuditAction
 from ursa.domain.creation import clone_for_retry, submission_state
 from ursa.domain.enums import SampleState
 from ursa.domain.principals import Principal
 from ursa.domain.samples import mark_succeeded_as_skipped
+from ursa.domain.services.audit import record_workset
 from ursa.domain.services.context import Ports
 from ursa.domain.services.idempotency import begin, fingerprint
 from ursa.domain.services.pricing import budget_outcome
@@ -78,6 +80,7 @@ async def retry_as_clone(
     await ports.idempotency.finish(
         scope, idempotency_key, result_id=clone.workset_id, result_status=201
     )
+    await record_workset(ports, principal, AuditAction.WORKSET_RETRY, before=None, after=clone)
     return clone, False
 
 

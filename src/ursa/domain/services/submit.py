@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ursa.domain.audit import AuditAction
 from ursa.domain.catalogue import CATALOGUE, genome_build
 from ursa.domain.creation import created
 from ursa.domain.enums import (
@@ -16,6 +17,7 @@ from ursa.domain.enums import (
 )
 from ursa.domain.ids import new_workset_id, quote_id, workset_prefix
 from ursa.domain.principals import Principal
+from ursa.domain.services.audit import record_workset
 from ursa.domain.services.context import Ports
 from ursa.domain.services.idempotency import begin, fingerprint
 from ursa.domain.services.inputs import (
@@ -152,4 +154,5 @@ async def submit_workset(
     await ports.idempotency.finish(
         scope, request.idempotency_key, result_id=workset_id, result_status=201
     )
+    await record_workset(ports, principal, AuditAction.WORKSET_SUBMIT, before=None, after=ws)
     return SubmitResult(workset=ws, replayed=False)
