@@ -3,78 +3,29 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 
+from dev_process import http_get, running_dev
 from ursa.adapters.memory.seed_data import CUSTOMERS, HEADER
 from ursa.app.cli import main
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _get(url: str, token: str | None = None) -> tuple[int, bytes]:
-    request = urllib.request.Request(url)
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
-@contextmanager
 def _running_dev(
     tmp: Path, *extra: str, wait_s: float = 30, engine: bool = False
-) -> Iterator[tuple[str, Path]]:
-    tokens = tmp / "tokens.json"
-    port = _free_port()
+) -> AbstractContextManager[tuple[str, Path]]:
     env = {
-        **os.environ,
-        "URSA_LOG_LEVEL": "WARNING",
         "URSA_ENGINE": str(engine).lower(),
         # Room for the seeded backlog and the test's own workset at once.
         "URSA_ENGINE_MAX_CONCURRENT": "20",
     }
-    command = [sys.executable, "-m", "ursa.app.cli", "dev", "--port", str(port)]
-    process = subprocess.Popen(
-        [*command, "--tokens-file", str(tokens), *extra],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + wait_s
-        while time.monotonic() < deadline:
-            assert process.poll() is None, "ursa dev exited early"
-            try:
-                if _get(f"{base}/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise AssertionError(f"ursa dev did not start in {wait_s:.0f} s")
-        yield base, tokens
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        assert process.stdout is not None
-        process.stdout.close()
+    return running_dev(tmp, *extra, env=env, wait_s=wait_s)
 
 
 @pytest.fixture(scope="module")
@@ -128,27 +79,27 @@ def test_dev_runs_a_submitted_workset_through_every_step(tmp_path: Path) -> None
         steps: set[str] = set()
         deadline = time.monotonic() + 150
         while time.monotonic() < deadline:
-            detail = json.loads(_get(f"{base}/api/v1/worksets/{workset_id}", ada)[1])
+            detail = json.loads(http_get(f"{base}/api/v1/worksets/{workset_id}", ada)[1])
             steps.add(str(detail["progress_step"]))
             if detail["state"] not in ("ready", "in_progress"):
                 break
             time.sleep(0.5)
         assert detail["state"] == "complete", detail
-        history = json.loads(_get(f"{base}/api/v1/worksets/{workset_id}/history", ada)[1])
+        history = json.loads(http_get(f"{base}/api/v1/worksets/{workset_id}/history", ada)[1])
         advanced = [h["to_step"] for h in history if h["event"] == "advance"]
         assert advanced[-1] == "finalizing" and "pipeline_running" in advanced
-        samples = json.loads(_get(f"{base}/api/v1/worksets/{workset_id}/samples", ada)[1])
+        samples = json.loads(http_get(f"{base}/api/v1/worksets/{workset_id}/samples", ada)[1])
         assert samples and all(float(s["cost_actual"]) > 0 for s in samples)
-        assert _get(f"{base}/api/v1/worksets/{workset_id}/commands", ada)[0] == 403
-        status, body = _get(
+        assert http_get(f"{base}/api/v1/worksets/{workset_id}/commands", ada)[0] == 403
+        status, body = http_get(
             f"{base}/api/v1/worksets/{workset_id}/commands?label=launch_pipeline", admin
         )
         assert status == 200
         launches = json.loads(body)
         assert len(launches) == 1 and "new-session" in launches[0]["rendered"]
-        status, body = _get(f"{base}/api/v1/engine/leases", admin)
+        status, body = http_get(f"{base}/api/v1/engine/leases", admin)
         assert status == 200 and all(lease["owner"] for lease in json.loads(body))
-        assert _get(f"{base}/api/v1/engine/leases", ada)[0] == 403
+        assert http_get(f"{base}/api/v1/engine/leases", ada)[0] == 403
 
 
 def test_dev_on_the_aws_emulator_serves_the_same_product(
@@ -165,7 +116,7 @@ def test_dev_on_the_aws_emulator_serves_the_same_product(
                 (base, tokens[email]),
                 (memory_base, json.loads(memory_tokens.read_text())[email]),
             ):
-                status, body = _get(f"{url}/api/v1/worksets?limit=100", secret)
+                status, body = http_get(f"{url}/api/v1/worksets?limit=100", secret)
                 assert status == 200
                 found.append(sorted((w["name"], w["state"]) for w in json.loads(body)["items"]))
             assert found[0] == found[1] and found[0]
@@ -176,13 +127,13 @@ def test_dev_serves_the_seeded_product(dev_server: tuple[str, Path]) -> None:
     tokens = json.loads(tokens_file.read_text())
     assert set(tokens) >= {"sam@acme.example", "gil@globex.example", "admin@ursa.example"}
     assert oct(tokens_file.stat().st_mode & 0o777) == "0o600"
-    status, body = _get(f"{base}/api/v1/worksets?limit=100", tokens["gil@globex.example"])
+    status, body = http_get(f"{base}/api/v1/worksets?limit=100", tokens["gil@globex.example"])
     assert status == 200
     customers = {w["customer_id"] for w in json.loads(body)["items"]}
     assert customers == {"globex-bio-7d20e4c1"}
-    status, body = _get(f"{base}/schema/openapi.json")
+    status, body = http_get(f"{base}/schema/openapi.json")
     assert status == 200 and json.loads(body)["openapi"].startswith("3.1")
-    assert _get(f"{base}/api/v1/worksets")[0] == 401
+    assert http_get(f"{base}/api/v1/worksets")[0] == 401
 
 
 def test_production_refuses_a_default_secret(

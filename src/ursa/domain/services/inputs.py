@@ -12,7 +12,7 @@ from ursa.domain.manifest_types import Manifest, ManifestRules
 from ursa.domain.manifests import parse_manifest
 from ursa.domain.principals import Principal
 from ursa.domain.samples import Sample
-from ursa.domain.services.context import Ports
+from ursa.domain.services.context import Policies, Ports
 from ursa.domain.validation import parse_s3_uri
 from ursa.domain.worksets import InputPin, Workset
 
@@ -29,16 +29,20 @@ async def customer_for(ports: Ports, principal: Principal, customer_id: str | No
     return await ports.directory.get_customer(tenant)
 
 
+def manifest_rules(policies: Policies, *, allow_local_paths: bool) -> ManifestRules:
+    """The deployment's manifest rules; head-node paths only where the caller allows them."""
+    return ManifestRules(
+        stage_target=policies.stage_target,
+        max_samples=policies.max_samples,
+        allow_local_paths=allow_local_paths,
+        allowed_local_roots=policies.allowed_local_roots,
+    )
+
+
 def read_manifest(ports: Ports, principal: Principal, data: bytes) -> Manifest:
     """Parse under the deployment's rules; only provider admins may name head-node paths."""
     return parse_manifest(
-        data,
-        ManifestRules(
-            stage_target=ports.policies.stage_target,
-            max_samples=ports.policies.max_samples,
-            allow_local_paths=principal.is_provider_admin,
-            allowed_local_roots=ports.policies.allowed_local_roots,
-        ),
+        data, manifest_rules(ports.policies, allow_local_paths=principal.is_provider_admin)
     )
 
 

@@ -50,7 +50,7 @@ class RunContext:
         """Record facts about the run (fenced; re-applied on a concurrent cancel request)."""
         await self.handle.apply(
             lambda ws: runs.update_run(
-                ws, token=self.handle.token, run=replace(_run_of(ws), **changes), now=self.now()
+                ws, token=self.handle.token, run=replace(run_of(ws), **changes), now=self.now()
             )
         )
         return self.run
@@ -58,7 +58,7 @@ class RunContext:
     async def update_run(self, change: Callable[[Run], Run]) -> Run:
         await self.handle.apply(
             lambda ws: runs.update_run(
-                ws, token=self.handle.token, run=change(_run_of(ws)), now=self.now()
+                ws, token=self.handle.token, run=change(run_of(ws)), now=self.now()
             )
         )
         return self.run
@@ -124,7 +124,8 @@ class RunContext:
         await self.deps.ports.worksets.save_samples(self.ws.workset_id, samples)
 
 
-def _run_of(ws: Workset) -> Run:
+def run_of(ws: Workset) -> Run:
+    """The run of a workset held in progress (a holder write always has one)."""
     if ws.run is None:
         raise GuardFailed(f"{ws.workset_id} has no run record")
     return ws.run

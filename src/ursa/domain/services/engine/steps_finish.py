@@ -38,15 +38,14 @@ from ursa.domain.run_outputs import (
     failure_logs,
     result_bytes,
 )
-from ursa.domain.run_record import PipelineOutcome, Run, with_jobs, with_warning
+from ursa.domain.run_record import PipelineOutcome, with_jobs, with_warning
 from ursa.domain.samples import Sample, apply_sample, outcome_all_succeeded
-from ursa.domain.services.engine.context import RunContext
+from ursa.domain.services.engine.context import RunContext, run_of
 from ursa.domain.services.engine.results import Done, Failure, Next, StepResult, Wait
 from ursa.domain.services.engine.stop import stop_pipeline
 from ursa.domain.services.pricing import RATE_CARD
 from ursa.domain.services.run_outcomes import compute_entries, ledger_entry
 from ursa.domain.shell import check_removable_pipeline_dir
-from ursa.domain.worksets import Workset
 
 MAX_TSV_BYTES = 64 * 1024 * 1024
 MAX_LOG_BYTES = 256 * 1024
@@ -297,15 +296,10 @@ async def _post_costs(
         lambda w: runs.update_run(
             runs.record_actual_cost(w, token=ctx.handle.token, total=total, now=now),
             token=ctx.handle.token,
-            run=replace(_run(w), costs_posted_at=now),
+            run=replace(run_of(w), costs_posted_at=now),
             now=now,
         )
     )
-
-
-def _run(ws: Workset) -> Run:
-    assert ws.run is not None  # a holder write: the run exists while in_progress
-    return ws.run
 
 
 async def _cleanup(ctx: RunContext) -> None:

@@ -20,12 +20,13 @@ from ursa.domain.headnode import (
     samples_tsv,
     units_tsv,
 )
-from ursa.domain.manifest_types import Manifest, ManifestRules
+from ursa.domain.manifest_types import Manifest
 from ursa.domain.manifests import parse_manifest
 from ursa.domain.ports.cluster import ClusterInfo, ClusterStatus, StageFile, StageRequest
 from ursa.domain.samples import Sample, apply_sample, retry_scope
 from ursa.domain.services.engine.context import RunContext
 from ursa.domain.services.engine.results import Failure, Next, StepResult, Wait
+from ursa.domain.services.inputs import manifest_rules
 from ursa.domain.worksets import Workset
 
 LAUNCH_GRACE_S = 120.0
@@ -47,15 +48,8 @@ async def _manifest(ctx: RunContext) -> Manifest:
     data = await ctx.deps.ports.objects.get(
         ws.bucket, ws.manifest.key, max_bytes=MAX_MANIFEST_BYTES
     )
-    policies = ctx.deps.ports.policies
     # Validated at submit; head-node paths were allowed then only for provider admins.
-    rules = ManifestRules(
-        stage_target=policies.stage_target,
-        max_samples=policies.max_samples,
-        allow_local_paths=True,
-        allowed_local_roots=policies.allowed_local_roots,
-    )
-    return parse_manifest(data, rules)
+    return parse_manifest(data, manifest_rules(ctx.deps.ports.policies, allow_local_paths=True))
 
 
 def _stage_plan(
