@@ -304,6 +304,13 @@ MATRIX: dict[tuple[str, str], Row] = {
         expect=cells(U, F, F, F, F, OK), check=snapshot_only_if_allowed, engine=True
     ),
     ("GET", "/api/v1/engine/leases"): Row(expect=cells(U, F, F, F, F, OK)),
+    # -- workset actions: estimate, quote, retry, archive, delete, results --
+    # -- workset list filters --
+    # -- manifests --
+    # -- me, customers, users, tokens --
+    # -- linked buckets --
+    # -- billing and audit --
+    # -- cluster deletion --
     # -- the portal (session cookies; CSRF tokens on posts) --
     ("GET", "/"): Row(expect=everyone(see("/worksets"))),
     ("GET", "/sign-in"): Row(expect=everyone(OK)),

@@ -18,6 +18,7 @@ from ursa.domain.errors import (
     IdempotencyConflict,
     InvalidInput,
     NotFound,
+    PreconditionFailed,
     QuotaExceeded,
     RateLimited,
     Unauthenticated,
@@ -35,6 +36,7 @@ STATUS: tuple[tuple[type[UrsaError], int, str], ...] = (
     (Forbidden, 403, "Forbidden"),
     (QuotaExceeded, 409, "Quota exceeded"),
     (Conflict, 409, "Conflict"),
+    (PreconditionFailed, 412, "Precondition failed"),
     (Unavailable, 503, "Service unavailable"),
     (RateLimited, 429, "Too many requests"),
 )

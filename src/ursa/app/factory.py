@@ -95,7 +95,11 @@ def create_app(
     secure = settings.env is Environment.PRODUCTION
     api = Router(
         path="/api/v1",
-        route_handlers=[WorksetController, ClusterController, EngineController],
+        route_handlers=[
+            WorksetController,
+            ClusterController,
+            EngineController,
+        ],
         dependencies={"principal": Provide(provide_api_principal)},
     )
     portal = portal_router(dev_sign_in=settings.dev_sign_in)

@@ -89,6 +89,12 @@ class StaleVersion(Conflict):
     code = "STALE_VERSION"
 
 
+class PreconditionFailed(UrsaError):
+    """An ``If-Match`` edit whose version is no longer current (412): re-read, then retry."""
+
+    code = "PRECONDITION_FAILED"
+
+
 class IdempotencyConflict(Conflict):
     """Same key with another body, or the first request is still in progress."""
 
