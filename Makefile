@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8914
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 
-.PHONY: run test check fmt bench clean tier-unit tier-services tier-api tier-web tier-contract tier-integration
+.PHONY: run test check fmt bench clean tier-unit tier-services tier-api tier-web tier-contract tier-fuzz tier-integration
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ check: $(STAMP)
 
 # Fast to slow, one pytest run per tier: a broken unit test fails in seconds, and a tier
 # that collects nothing fails too (pytest exit 5 is never masked).
-test: check tier-unit tier-services tier-contract tier-api tier-web tier-integration
+test: check tier-unit tier-services tier-contract tier-api tier-web tier-fuzz tier-integration
 
 tier-unit: $(STAMP)
 	$(PYTEST) tests/unit/domain
@@ -45,6 +45,10 @@ tier-api: $(STAMP)
 
 tier-web: $(STAMP)
 	$(PYTEST) tests/web
+
+# schemathesis against a live `ursa dev`: zero 5xx, zero schema violations.
+tier-fuzz: $(STAMP)
+	$(PYTEST) tests/fuzz
 
 # Real sshd + single-node Slurm + Redis (root; installs Debian packages the first time).
 # The services stop whatever the tests did, and the tests' exit status is kept.

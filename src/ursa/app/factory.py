@@ -23,6 +23,7 @@ from ursa.app.api.clusters import ClusterController, provide_cluster_views
 from ursa.app.api.dev_objects import dev_object_handlers
 from ursa.app.api.engine import EngineController
 from ursa.app.api.health import healthz, readyz
+from ursa.app.api.problems import ProblemResponsesPlugin
 from ursa.app.api.worksets import WorksetController
 from ursa.app.container import Container
 from ursa.app.deps import (
@@ -138,7 +139,7 @@ def create_app(
             cookie_secure=secure,
             cookie_samesite="lax",
         ),
-        plugins=[HTMXPlugin()],
+        plugins=[HTMXPlugin(), ProblemResponsesPlugin()],
         template_config=TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
             title="Ursa API",
