@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from api_client import Api
 
 SAM, ADA, GIL, UMA, PAT = (
@@ -124,3 +126,23 @@ def test_health_and_openapi(api: Api) -> None:
     assert {"submitWorkset", "listWorksets", "getWorkset", "cancelWorkset"} <= operations
     assert "SubmitWorkset" in schema["components"]["schemas"]
     assert not any(p.startswith("/worksets") or p == "/sign-in" for p in schema["paths"])
+
+
+def test_audit_records_name_the_request_that_made_them(api: Api) -> None:
+    listed = api.client.get(
+        "/api/v1/worksets", headers=api.auth(SAM), params={"state": "error"}
+    ).json()["items"]
+    workset_id, customer_id = listed[0]["workset_id"], listed[0]["customer_id"]
+    response = api.client.post(
+        f"/api/v1/worksets/{workset_id}/cancel",
+        headers={**api.auth(SAM), "X-Request-ID": "req-audit-0001"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["X-Request-ID"] == "req-audit-0001"
+    head = asyncio.run(api.container.ports.audit.head(customer_id))
+    assert head is not None
+    assert (head.action, head.target, head.request_id) == (
+        "workset.cancel",
+        f"workset:{workset_id}",
+        "req-audit-0001",
+    )

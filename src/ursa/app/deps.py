@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from litestar import Request
@@ -60,7 +60,7 @@ async def provide_api_principal(request: Request[Any, Any, Any], state: State) -
         raise
     category = category_of(request.method, request.url.path)
     await spend(container.throttle, request, category, principal.user_id)
-    return principal
+    return _in_request(principal, request)
 
 
 async def _authenticate(request: Request[Any, Any, Any], container: Container) -> Principal:
@@ -76,4 +76,11 @@ async def provide_portal_principal(request: Request[Any, Any, Any], state: State
     user_id = request.session.get(SESSION_USER) if request.session else None
     if not isinstance(user_id, str):
         raise Unauthenticated("please sign in")
-    return await principal_for_user(container_of(state).ports, user_id)
+    principal = await principal_for_user(container_of(state).ports, user_id)
+    return _in_request(principal, request)
+
+
+def _in_request(principal: Principal, request: Request[Any, Any, Any]) -> Principal:
+    """The principal of this request carries its id, which audit records then name."""
+    request_id = request.scope.get("state", {}).get("request_id")
+    return replace(principal, request_id=request_id if isinstance(request_id, str) else None)

@@ -57,6 +57,8 @@ class Principal:
     kind: ActorKind = ActorKind.USER
     scopes: frozenset[Scope] = frozenset({Scope.READ, Scope.WRITE, Scope.ADMIN})
     token_id: str | None = None
+    request_id: str | None = None
+    """The request this principal acts in (set by the app), so audit records name it."""
 
     def __post_init__(self) -> None:
         if self.role is not Role.PROVIDER_ADMIN and not self.customer_id:

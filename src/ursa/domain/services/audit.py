@@ -42,6 +42,8 @@ async def record(
     """Chain a record after the tenant's head and append it; ``Conflict`` if the seq race
     is lost ``MAX_ATTEMPTS`` times in a row."""
     who = actor.actor if isinstance(actor, Principal) else actor
+    if request_id is None and isinstance(actor, Principal):
+        request_id = actor.request_id
     draft = AuditDraft(
         customer_id=customer_id,
         at=ports.clock.now(),
