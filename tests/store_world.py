@@ -14,6 +14,7 @@ from aws_support import REGION, reset_moto
 from ursa.adapters.aws.clients import AwsClients, AwsOptions
 from ursa.adapters.dynamodb.calls import CallLog, CountingClient
 from ursa.adapters.dynamodb.directory import DynamoCustomerDirectory, DynamoTokenStore
+from ursa.adapters.dynamodb.manifests import DynamoManifestStore
 from ursa.adapters.dynamodb.records import (
     DynamoAuditLog,
     DynamoIdempotencyStore,
@@ -23,6 +24,7 @@ from ursa.adapters.dynamodb.records import (
 from ursa.adapters.dynamodb.table import ensure_table
 from ursa.adapters.dynamodb.worksets import DynamoWorksetRepository
 from ursa.adapters.memory.directory import InMemoryCustomerDirectory, InMemoryTokenStore
+from ursa.adapters.memory.manifests import InMemoryManifestStore
 from ursa.adapters.memory.records import (
     InMemoryAuditLog,
     InMemoryIdempotencyStore,
@@ -35,6 +37,7 @@ from ursa.domain.ports import (
     CustomerDirectory,
     IdempotencyStore,
     LedgerRepository,
+    ManifestStore,
     QuoteRepository,
     TokenStore,
     WorksetRepository,
@@ -54,6 +57,7 @@ class Stores:
     quotes: QuoteRepository
     ledger: LedgerRepository
     audit: AuditLog
+    manifests: ManifestStore
     calls: CallLog | None = None
 
 
@@ -67,6 +71,7 @@ def memory_stores() -> Stores:
         quotes=InMemoryQuoteRepository(),
         ledger=InMemoryLedger(),
         audit=InMemoryAuditLog(),
+        manifests=InMemoryManifestStore(cursor_key=CURSOR_KEY),
     )
 
 
@@ -81,6 +86,7 @@ def dynamo_stores(client: Any) -> Stores:
         quotes=DynamoQuoteRepository(counting, TABLE),
         ledger=DynamoLedger(counting, TABLE),
         audit=DynamoAuditLog(counting, TABLE),
+        manifests=DynamoManifestStore(counting, TABLE, CURSOR_KEY),
         calls=counting.log,
     )
 

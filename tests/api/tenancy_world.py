@@ -4,35 +4,42 @@ The subject is a workset owned by an Acme ``customer_user`` (the owner). The cal
 nobody (anonymous), the owner, Acme's ``customer_admin``, a colleague (a second Acme
 ``customer_user``, added here because the seed has only one), Globex's ``customer_admin``
 (the other tenant) and the ``provider_admin``. The API is called with each caller's API
-token; every other route with the caller's portal session (dev sign-in), as a browser would.
+token; every other route with the caller's portal session (dev sign-in, or email + password
+in a world opened with ``passwords``), as a browser would.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import re
 from collections.abc import Coroutine, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
+from joserfc.jwk import RSAKey
 from litestar.testing import TestClient
 
+from ursa.adapters.memory.identity import InMemoryIdentity
+from ursa.adapters.memory.identity_keys import LocalSigningKeys, PasswordHasher, new_signing_key
 from ursa.adapters.memory.objects import InMemoryObjectStore
 from ursa.adapters.memory.seed import seed_demo
-from ursa.adapters.memory.seed_data import GIB, HEADER
+from ursa.adapters.memory.seed_data import GIB, HEADER, LINKS
 from ursa.adapters.simulated.cluster import SIM_CLUSTER
 from ursa.app.container import Container, build_in_memory
 from ursa.app.engine_settings import EngineSettings
 from ursa.app.factory import create_app
 from ursa.app.settings import Environment, Settings
-from ursa.domain.customers import User
+from ursa.domain.customers import User, hash_token
+from ursa.domain.linked_buckets import linked_bucket_id
 from ursa.domain.ports import WorksetQuery
 from ursa.domain.principals import Role
+from ursa.domain.saved_manifests import SavedManifest
 from ursa.domain.services.auth import issue_token
 from ursa.domain.worksets import Workset
 
@@ -54,11 +61,14 @@ EMAILS: Mapping[str, str] = {
 SUBJECT = "Truncated upload"
 """Sam's workset in ``error``: cancellable, and a state the engine leaves alone."""
 SEES_SUBJECT = frozenset({OWNER, CUSTOMER_ADMIN, PROVIDER_ADMIN})
+SUBJECT_MANIFEST = "NA12878 trio template"
+"""The owner's saved manifest in Acme's library (seeded); shared with the whole customer."""
 
 SIGN_IN = "/sign-in"
 CSRF_COOKIE = "csrftoken"
 HTMX = {"HX-Request": "true"}
 UNLIMITED = "100000/minute"  # rate limits are not what the matrix is about
+PASSWORD = "Matrix-Pass-1"  # every caller's password in a ``passwords`` world
 T = TypeVar("T")
 _PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 
@@ -74,9 +84,31 @@ def _settings(*, engine: bool) -> Settings:
     )
 
 
-def route_table_container(*, dev_sign_in: bool) -> Container:
-    """A container for reading the route table only (nothing is seeded or started)."""
-    return build_in_memory(Settings(env=Environment.TEST, dev_sign_in=dev_sign_in))
+def route_table_container(*, dev_sign_in: bool, passwords: bool = False) -> Container:
+    """A container for reading the route table only (nothing is seeded or started);
+    ``passwords`` configures email + password sign-in (production's shape)."""
+    container = build_in_memory(Settings(env=Environment.TEST, dev_sign_in=dev_sign_in))
+    return replace(container, passwords=_identity(container)) if passwords else container
+
+
+@functools.cache
+def _signing_key() -> RSAKey:
+    return new_signing_key()  # slow: one per test session
+
+
+def _identity(container: Container) -> InMemoryIdentity:
+    keys, hasher = LocalSigningKeys(_signing_key()), PasswordHasher(n=2**8)
+    return InMemoryIdentity(clock=container.ports.clock, keys=keys, hasher=hasher)
+
+
+async def _password_users(container: Container, identity: InMemoryIdentity) -> None:
+    """Every caller in the identity provider, with ``PASSWORD``."""
+    for email in EMAILS.values():
+        user = await container.ports.directory.user_by_email(email)
+        await identity.create_user(
+            email, customer_id=user.customer_id, role=user.role, temporary_password=PASSWORD
+        )
+        await identity.set_password(email, PASSWORD, permanent=True)
 
 
 async def _seed(container: Container, now: datetime) -> dict[str, str]:
@@ -121,6 +153,18 @@ class World:
         )
         return {ws.workset_id: ws for ws in page.items}
 
+    @property
+    def subject_manifest(self) -> SavedManifest:
+        page = self.run(self.container.ports.manifests.list(self.subject.customer_id, limit=100))
+        (found,) = [m for m in page.items if m.name == SUBJECT_MANIFEST]
+        return found
+
+    @property
+    def owner_token_id(self) -> str:
+        """The id of the API token the owner calls the API with."""
+        token = self.run(self.container.ports.tokens.by_hash(hash_token(self.tokens[OWNER])))
+        return token.token_id
+
     def user_id(self, principal: str) -> str:
         return self.run(self.container.ports.directory.user_by_email(EMAILS[principal])).user_id
 
@@ -139,6 +183,11 @@ class World:
             "name": SIM_CLUSTER,
             "bucket": bucket,
             "key": key,
+            "manifest_id": self.subject_manifest.manifest_id,
+            "customer_id": self.subject.customer_id,
+            "user_id": self.user_id(OWNER),
+            "token_id": self.owner_token_id,
+            "bucket_id": linked_bucket_id(self.subject.customer_id, LINKS[0].bucket),
         }
 
     def url(self, template: str) -> str:
@@ -185,11 +234,17 @@ class World:
         return httpx.Cookies(self.client.cookies)
 
     def jar(self, principal: str) -> httpx.Cookies:
-        """The caller's browser cookies: signed in through the dev sign-in (once per world)."""
+        """The caller's browser cookies: signed in through the dev sign-in, or with email and
+        password in a world opened with ``passwords`` (once per world)."""
         if principal not in self._jars:
             jar = self._fresh_jar()
             if principal != ANONYMOUS:
-                form = {"user_id": self.user_id(principal), "_csrf_token": jar[CSRF_COOKIE]}
+                who = (
+                    {"email": EMAILS[principal], "password": PASSWORD}
+                    if self.container.passwords is not None
+                    else {"user_id": self.user_id(principal)}
+                )
+                form = {**who, "_csrf_token": jar[CSRF_COOKIE]}
                 signed_in = self.client.post(SIGN_IN, data=form)
                 assert signed_in.status_code == 303, signed_in.text
                 jar = httpx.Cookies(self.client.cookies)
@@ -234,11 +289,16 @@ class World:
 
 
 @contextmanager
-def open_world(*, engine: bool) -> Iterator[World]:
+def open_world(*, engine: bool, passwords: bool = False) -> Iterator[World]:
     """A freshly seeded product; ``engine`` runs the simulated engine in the background
-    (the cluster routes need its control plane)."""
-    container = build_in_memory(_settings(engine=engine))
+    (the cluster routes need its control plane); ``passwords`` is production's sign-in:
+    email + password for every caller, no dev picker."""
+    container = build_in_memory(replace(_settings(engine=engine), dev_sign_in=not passwords))
     tokens = asyncio.run(_seed(container, datetime.now(UTC)))
+    if passwords:
+        identity = _identity(container)
+        asyncio.run(_password_users(container, identity))
+        container = replace(container, passwords=identity)
     page = asyncio.run(container.ports.worksets.list(WorksetQuery(text=SUBJECT, limit=100)))
     (subject,) = [ws for ws in page.items if ws.name == SUBJECT]
     with TestClient(create_app(container)) as client:

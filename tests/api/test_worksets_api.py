@@ -146,3 +146,15 @@ def test_audit_records_name_the_request_that_made_them(api: Api) -> None:
         f"workset:{workset_id}",
         "req-audit-0001",
     )
+
+
+def test_anonymous_requests_get_401_before_their_input_is_checked(api: Api) -> None:
+    """Authentication is a guard, so it runs before Litestar parses bodies and parameters."""
+    malformed = api.client.post(
+        "/api/v1/worksets", content=b"\x00 not json", headers={"Idempotency-Key": "x"}
+    )
+    missing_param = api.client.get("/api/v1/worksets/anything/results/download")
+    for response in (malformed, missing_param):
+        assert response.status_code == 401, response.text
+        assert response.headers["content-type"].startswith(PROBLEM)
+        assert response.json()["code"] == "UNAUTHENTICATED"

@@ -31,6 +31,7 @@ from ursa.domain.ports.objects import MIN_PART_SIZE
 from ursa.domain.reconcile import ReconcileAction
 from ursa.domain.sentinels import Sentinel, SentinelView, sentinel_key
 from ursa.domain.services.bucket_validation import validate_bucket
+from ursa.domain.services.lifecycle import purge_folder
 from ursa.domain.services.sentinels import (
     mirror_sentinels,
     read_sentinels,
@@ -430,3 +431,17 @@ async def test_bucket_validation_reports_a_missing_bucket(world: World) -> None:
     assert [(f.probe, "ursa-no-such-bucket" in f.remediation) for f in report.failures] == [
         (Probe.EXISTS, True)
     ]
+
+
+async def test_a_purge_pages_through_the_folder_it_deletes(world: World) -> None:
+    """Hard delete (T28): deleting while paging the same prefix still reaches every key."""
+    store = world.store
+    folder = "worksets/acme-trio-7c1e2a9b/"
+    keys = [f"{folder}{name}" for name in ("a", "b/c", "b/d", "e", "f/g/h", "i", "j")]
+    for key in keys:
+        await store.put(BUCKET, key, b"x")
+    await store.put(BUCKET, "worksets/acme-trio-7c1e2a9bz/keep", b"a neighbour")
+    assert await purge_folder(store, BUCKET, folder, page_size=3) == len(keys)
+    assert (await store.list(BUCKET, "worksets/")).items[0].key.endswith("9bz/keep")
+    assert len((await store.list(BUCKET, "worksets/")).items) == 1
+    assert await purge_folder(store, BUCKET, folder, page_size=3) == 0

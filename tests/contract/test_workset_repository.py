@@ -139,6 +139,9 @@ async def test_lease_claim_heartbeat_takeover_and_fencing(stores: Stores) -> Non
     assert (await stores.worksets.get(ws.workset_id)).lease_owner == "host-b/2/bbbbbbbb"
 
 
+_H = timedelta(hours=1)
+
+
 def _fleet() -> list[Workset]:
     fleet = []
     for i in range(12):
@@ -164,7 +167,9 @@ async def _all_pages(stores: Stores, query: WorksetQuery) -> list[str]:
     cursor = None
     for _ in range(50):
         page = await stores.worksets.list(replace(query, cursor=cursor))
-        assert len(page.items) <= query.limit
+        # Pages are filled: only the last one may be short, and a cursor always has more.
+        assert len(page.items) == query.limit or page.next_cursor is None
+        assert page.items or not seen
         seen += [w.workset_id for w in page.items]
         cursor = page.next_cursor
         if cursor is None:
@@ -189,6 +194,50 @@ async def _all_pages(stores: Stores, query: WorksetQuery) -> list[str]:
         (WorksetQuery(limit=2, workset_type=WorksetType.CLINICAL), [8]),
         (WorksetQuery(limit=2, text="TUMOUR"), [0, 4, 8]),
         (WorksetQuery(limit=2, text="ws-03"), [3]),
+        # -- workset list filters: owner, created range, id prefix, name, value sets --
+        (WorksetQuery(limit=2, owner_user_id="u-other"), [0, 2, 4, 6, 8, 10]),
+        (WorksetQuery(limit=1, customer_id=GLOBEX, owner_user_id="u-cu"), [3, 9]),
+        (WorksetQuery(limit=2, created_after=NOW - _H * 3), [0, 1, 2, 3]),
+        (WorksetQuery(limit=2, created_after=NOW - _H * 6, created_before=NOW - _H * 2), [3, 4, 6]),
+        (WorksetQuery(limit=1, customer_id=ACME, created_before=NOW - _H * 8), [10, 11]),
+        (WorksetQuery(limit=2, owner_user_id="u-cu", created_before=NOW - _H * 2), [3, 7, 9, 11]),
+        (
+            WorksetQuery(
+                limit=1,
+                customer_id=ACME,
+                states=frozenset({WorksetState.READY}),
+                created_after=NOW - _H * 7,
+            ),
+            [1, 2, 4, 7],
+        ),
+        (WorksetQuery(limit=2, created_after=NOW, created_before=NOW), []),
+        (
+            WorksetQuery(limit=5, include_archived=True, created_before=NOW - _H * 4),
+            [5, 6, 7, 8, 9, 10, 11],
+        ),
+        (WorksetQuery(limit=2, id_prefix="ws-1"), [10, 11]),
+        (WorksetQuery(limit=3, id_prefix="ws-0", customer_id=GLOBEX), [0, 3, 6, 9]),
+        (WorksetQuery(limit=2, id_prefix="WS-0"), []),
+        (WorksetQuery(limit=2, names=("TUMOUR",)), [0, 4, 8]),
+        (WorksetQuery(limit=2, names=("batch 0", "tumour")), [0, 4, 8]),
+        (WorksetQuery(limit=2, names=("batch 1",), owner_user_id="u-cu"), [11]),
+        (WorksetQuery(limit=2, names=("ws-03",)), []),  # the id is not the name
+        (WorksetQuery(limit=2, priorities=frozenset({Priority.URGENT, Priority.LOW})), [7]),
+        (
+            WorksetQuery(limit=3, workset_types=frozenset({WorksetType.RUO, WorksetType.LSMC})),
+            [0, 1, 2, 3, 4, 6, 7, 9, 10, 11],
+        ),
+        (
+            WorksetQuery(
+                limit=1,
+                customer_id=ACME,
+                owner_user_id="u-cu",
+                created_after=NOW - _H * 9,
+                names=("batch",),
+                text="0",
+            ),
+            [1, 7],
+        ),
     ],
 )
 async def test_list_pages_newest_first_with_filters(

@@ -49,14 +49,19 @@ def test_signing_in_again_replaces_the_previous_user(portal: Portal) -> None:
 
 def test_signing_in_issues_a_new_session_id(portal: Portal) -> None:
     portal.client.get("/sign-in")
-    before = portal.client.cookies.get("session")
-    assert before  # the first page view already opened an anonymous session
+    assert portal.client.cookies.get("session") is None  # no session before signing in
+    host = portal.client.base_url.host
+    portal.client.cookies.set("session", "a" * 64, domain=host)  # an id an attacker planted
     portal.sign_in("sam@acme.example")
+    before = portal.client.cookies.get("session")
+    assert before and before != "a" * 64
+    portal.sign_in("sam@acme.example")  # signing in again rotates once more
     after = portal.client.cookies.get("session")
     assert after and after != before
     assert portal.client.get("/worksets").status_code == 200
-    portal.client.cookies.set("session", before)  # an attacker holding the pre-login id
-    assert portal.client.get("/worksets", follow_redirects=False).status_code == 303
+    for held in ("a" * 64, before):  # whoever holds an id from before the last sign-in
+        portal.client.cookies.set("session", held, domain=host)
+        assert portal.client.get("/worksets", follow_redirects=False).status_code == 303
 
 
 def test_sign_in_without_csrf_token_is_rejected(portal: Portal) -> None:

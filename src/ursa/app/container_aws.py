@@ -7,12 +7,16 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 
 from ursa.adapters.aws.clients import AwsClients, AwsOptions
+from ursa.adapters.cognito.admin import CognitoIdentityAdmin
 from ursa.adapters.cognito.jwks import JwksKeySource
+from ursa.adapters.cognito.passwords import CognitoPasswordAuth
 from ursa.adapters.cognito.profiles import CognitoProfiles
 from ursa.adapters.cognito.verifier import CognitoTokenVerifier
 from ursa.adapters.dynamodb.calls import CountingClient
 from ursa.adapters.dynamodb.cluster_records import DynamoClusterSnapshots, DynamoCommandLog
 from ursa.adapters.dynamodb.directory import DynamoCustomerDirectory, DynamoTokenStore
+from ursa.adapters.dynamodb.linked_buckets import DynamoLinkedBucketStore
+from ursa.adapters.dynamodb.manifests import DynamoManifestStore
 from ursa.adapters.dynamodb.records import (
     DynamoAuditLog,
     DynamoIdempotencyStore,
@@ -68,10 +72,17 @@ async def build_aws(
         quotes=DynamoQuoteRepository(db, table),
         ledger=DynamoLedger(db, table),
         audit=DynamoAuditLog(db, table),
+        linked_buckets=DynamoLinkedBucketStore(db, table),
+        manifests=DynamoManifestStore(db, table, settings.session_secret.encode()),
         notifier=notifier,
         clock=clock or SystemClock(),
         ids=ids or SecureIds(),
         random=SystemRandomSource(),
+        identity_admin=(
+            CognitoIdentityAdmin(clients, user_pool_id=settings.cognito_user_pool_id)
+            if settings.cognito_user_pool_id
+            else None  # adding users and setting passwords answer 503
+        ),
     )
     command_log, snapshots = DynamoCommandLog(db, table), DynamoClusterSnapshots(db, table)
     engine = (
@@ -87,6 +98,11 @@ async def build_aws(
         throttle=LimitsThrottle(settings.rate_limit_storage, settings.rate_budgets),
         engine=engine,
         identity=_cognito(settings, clients, ports.clock),
+        passwords=(
+            CognitoPasswordAuth(clients, client_id=settings.cognito_client_id)
+            if settings.cognito_client_id
+            else None  # the portal then shows only the explanatory sign-in page
+        ),
         dynamodb_calls=db.log,
     )
 

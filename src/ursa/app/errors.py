@@ -12,6 +12,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
+from ursa.app.api import bucket_schemas
 from ursa.domain.errors import (
     Conflict,
     Forbidden,
@@ -25,6 +26,7 @@ from ursa.domain.errors import (
     Unavailable,
     UrsaError,
 )
+from ursa.domain.linked_buckets import BucketNotUsable
 
 log = logging.getLogger("ursa.errors")
 PROBLEM = "application/problem+json"
@@ -109,6 +111,8 @@ def handle_ursa_error(request: Request[Any, Any, Any], exc: UrsaError) -> Respon
             {"field": i.field, "row": i.row, "code": i.code, "message": i.message}
             for i in exc.issues
         ]
+    if isinstance(exc, BucketNotUsable):
+        extra["validation"] = bucket_schemas.refusal(exc)
     if isinstance(exc, IdempotencyConflict) and exc.in_progress:
         headers["Retry-After"] = "2"
     if isinstance(exc, Unauthenticated):

@@ -19,14 +19,23 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from ursa import __version__
+from ursa.app.api.accounts import CustomerController, MeController, UserController
+from ursa.app.api.audit import AuditController
+from ursa.app.api.billing import BillingController
+from ursa.app.api.buckets import BucketController
 from ursa.app.api.clusters import ClusterController, provide_cluster_views
 from ursa.app.api.dev_objects import dev_object_handlers
 from ursa.app.api.engine import EngineController
 from ursa.app.api.health import healthz, readyz
+from ursa.app.api.manifests import ManifestController
 from ursa.app.api.problems import ProblemResponsesPlugin
+from ursa.app.api.tokens import TokenController
+from ursa.app.api.workset_actions import WorksetActionsController
 from ursa.app.api.worksets import WorksetController
 from ursa.app.container import Container
+from ursa.app.cors import cors_config
 from ursa.app.deps import (
+    authenticate_api,
     provide_api_principal,
     provide_engine_views,
     provide_portal_principal,
@@ -34,14 +43,17 @@ from ursa.app.deps import (
 )
 from ursa.app.errors import EXCEPTION_HANDLERS
 from ursa.app.middleware import RequestIdMiddleware
+from ursa.app.portal_sign_in import password_sign_in_enabled, provide_password_sign_in
 from ursa.app.rate_limits import RateLimitHeadersMiddleware
-from ursa.app.sessions import RotatingSessionConfig
+from ursa.app.sessions import session_config, session_stores
 from ursa.app.settings import Environment, Settings
 from ursa.domain.services.engine.monitor import Monitor
 from ursa.web.routes import portal_router
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 NOT_CSRF = ["^/api/", "^/healthz", "^/readyz", "^/schema", "^/static/", "^/_objects/"]
+NO_SESSION = ["^/api/", "^/healthz", "^/readyz", "^/schema", "^/static/", "^/_objects/"]
+"""Paths that neither read nor write a portal session (a session store outage spares them)."""
 
 
 ENGINE_DRAIN_S = 30.0
@@ -98,13 +110,27 @@ def create_app(
         path="/api/v1",
         route_handlers=[
             WorksetController,
+            WorksetActionsController,
             ClusterController,
             EngineController,
+            MeController,
+            CustomerController,
+            UserController,
+            TokenController,
+            ManifestController,
+            BillingController,
+            AuditController,
+            BucketController,
         ],
+        guards=[authenticate_api],
         dependencies={"principal": Provide(provide_api_principal)},
     )
-    portal = portal_router(dev_sign_in=settings.dev_sign_in)
+    portal = portal_router(
+        dev_sign_in=settings.dev_sign_in,
+        password_sign_in=password_sign_in_enabled(settings, container),
+    )
     portal.dependencies["principal"] = Provide(provide_portal_principal)
+    portal.dependencies["password_sign_in"] = Provide(provide_password_sign_in)
     app = Litestar(
         route_handlers=[
             api,
@@ -128,10 +154,12 @@ def create_app(
             _engine,
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        stores=session_stores(settings),
+        cors_config=cors_config(settings.cors_origins),
         middleware=[
             RequestIdMiddleware(),
             RateLimitHeadersMiddleware(),
-            RotatingSessionConfig(secure=secure, httponly=True, samesite="lax").middleware,
+            session_config(settings, exclude=NO_SESSION).middleware,
         ],
         csrf_config=CSRFConfig(
             secret=settings.session_secret,

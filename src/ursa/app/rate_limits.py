@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,13 +28,13 @@ def category_of(method: str, path: str) -> str:
     return READ if method.upper() in _READS else WRITE
 
 
-def client_address(request: Request[Any, Any, Any]) -> str:
+def client_address(request: ASGIConnection[Any, Any, Any, Any]) -> str:
     client = request.scope.get("client")
     return str(client[0]) if client else "unknown"
 
 
 async def spend(
-    throttle: ActionThrottle, request: Request[Any, Any, Any], category: str, key: str
+    throttle: ActionThrottle, request: ASGIConnection[Any, Any, Any, Any], category: str, key: str
 ) -> None:
     result = await throttle.hit(category, key)
     request.scope.setdefault("state", {})[STATE_KEY] = result

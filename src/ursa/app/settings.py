@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -29,6 +30,17 @@ def _limit_storage(env: Mapping[str, str]) -> str:
     return f"async+{url}" if url and not url.startswith("async+") else url or "async+memory://"
 
 
+def _origins(value: str) -> tuple[str, ...]:
+    """``URSA_CORS_ORIGINS``: comma-separated, blanks dropped."""
+    return tuple(o.strip() for o in value.split(",") if o.strip())
+
+
+SESSION_STORES = ("memory", "redis")
+_ORIGIN = re.compile(r"\*|https?://[A-Za-z0-9*.-]+(:[0-9]{1,5})?")
+"""An origin as browsers send it: scheme, host, optional port; no path, no trailing slash."""
+_REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
 class SettingsError(ValueError):
     """A setting is missing or unsafe; the message names it."""
 
@@ -53,6 +65,10 @@ class Settings:
     """Defaults to ``<issuer>/.well-known/jwks.json``; emulators override only this."""
     sns_topic_arn: str | None = None
     redis_url: str | None = None
+    session_store: str = "memory"
+    """Where portal sessions live: ``memory`` (one process) or ``redis`` (``redis_url``)."""
+    cors_origins: tuple[str, ...] = ()
+    """Browser origins allowed to call the API cross-origin; empty: no CORS at all."""
     rate_limit_storage: str = "async+memory://"
     """``async+redis://host:port/db`` shares budgets across processes; memory is per process."""
     rate_limit_auth: str = "20/minute"
@@ -110,6 +126,12 @@ class Settings:
                 cognito_jwks_url=env.get("URSA_COGNITO_JWKS_URL") or None,
                 sns_topic_arn=env.get("URSA_SNS_TOPIC_ARN") or None,
                 redis_url=env.get("URSA_REDIS_URL") or None,
+                session_store=get(
+                    "SESSION_STORE", "redis" if env.get("URSA_REDIS_URL") else "memory"
+                )
+                .strip()
+                .lower(),
+                cors_origins=_origins(get("CORS_ORIGINS", "")),
                 rate_limit_storage=get("RATE_LIMIT_STORAGE", _limit_storage(env)),
                 rate_limit_auth=get("RATE_LIMIT_AUTH", defaults.rate_limit_auth),
                 rate_limit_read=get("RATE_LIMIT_READ", defaults.rate_limit_read),
@@ -129,6 +151,7 @@ class Settings:
         """Production refuses unsafe settings (defect 7)."""
         if self.store not in ("memory", "aws"):
             raise SettingsError(f"URSA_STORE must be memory or aws, not {self.store!r}")
+        self._check_sessions_and_cors()
         self.engine.check()
         if self.env is not Environment.PRODUCTION:
             return
@@ -151,3 +174,34 @@ class Settings:
                 "URSA_RATE_LIMIT_STORAGE (or URSA_REDIS_URL) must name a Redis in production: "
                 "in-memory limits are per process"
             )
+        if self.session_store == "memory":
+            raise SettingsError(
+                "URSA_SESSION_STORE=memory keeps portal sessions in one process; production "
+                "needs redis (set URSA_REDIS_URL)"
+            )
+        if any("*" in origin for origin in self.cors_origins):
+            raise SettingsError(
+                "URSA_CORS_ORIGINS must list exact origins in production, without '*' "
+                f"(now {','.join(self.cors_origins)})"
+            )
+
+    def _check_sessions_and_cors(self) -> None:
+        """Checked in every environment: values that cannot work anywhere."""
+        if self.session_store not in SESSION_STORES:
+            raise SettingsError(
+                f"URSA_SESSION_STORE must be memory or redis, not {self.session_store!r}"
+            )
+        if self.session_store == "redis" and not self.redis_url:
+            raise SettingsError("URSA_SESSION_STORE=redis needs URSA_REDIS_URL")
+        url = (self.redis_url or "").removeprefix("async+")
+        if self.session_store == "redis" and not url.startswith(_REDIS_SCHEMES):
+            raise SettingsError(
+                "URSA_REDIS_URL must start with redis://, rediss:// or unix:// "
+                f"(now {url.split('://', 1)[0]!r})"
+            )
+        for origin in self.cors_origins:
+            if not _ORIGIN.fullmatch(origin):
+                raise SettingsError(
+                    f"URSA_CORS_ORIGINS: {origin!r} is not an origin; write scheme://host[:port] "
+                    "(no path, no trailing slash), comma-separated"
+                )

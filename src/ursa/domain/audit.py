@@ -42,7 +42,19 @@ class AuditAction(StrEnum):
     WORKSET_HARD_DELETE = "workset.hard_delete"
     WORKSET_APPROVE = "workset.approve"
     WORKSET_RETRY = "workset.retry"
+    MANIFEST_SAVE = "manifest.save"
+    MANIFEST_EDIT = "manifest.edit"
+    MANIFEST_DELETE = "manifest.delete"
     TOKEN_ISSUE = "token.issue"  # noqa: S105  (an action name)
+    TOKEN_REVOKE = "token.revoke"  # noqa: S105  (an action name)
+    CUSTOMER_CREATE = "customer.create"
+    CUSTOMER_EDIT = "customer.edit"
+    USER_ADD = "user.add"
+    USER_ROLE = "user.role"
+    USER_PASSWORD = "user.password"  # noqa: S105  (an action name)
+    USER_DISABLE = "user.disable"
+    USER_ENABLE = "user.enable"
+    CLUSTER_DELETE = "cluster.delete"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -263,6 +263,24 @@ def delete(
     )
 
 
+def purge_completed(
+    ws: Workset, *, actor: Actor, now: datetime, objects_removed: int, reason: str | None = None
+) -> Transition:
+    """T28: the workset's S3 folder was emptied; the tombstone stays, marked hard-deleted,
+    and the history entry records how many objects went."""
+    return apply_transition(
+        ws,
+        "purge_completed",
+        to_state=S.DELETED,
+        actor=actor,
+        now=now,
+        reason=reason,
+        changes={"hard_delete": True},
+        events=(("workset.purged", {"hard": True, "object_count": objects_removed}),),
+        details={"object_count": str(objects_removed)},
+    )
+
+
 def undelete(ws: Workset, *, actor: Actor, now: datetime, reason: str | None) -> Transition:
     text = _require_reason(reason)
     if ws.deleted_at is None or ws.deleted_at + UNDELETE_WINDOW <= now:

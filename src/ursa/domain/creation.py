@@ -155,7 +155,9 @@ def clone_for_retry(
         workset_type=original.workset_type,
         priority=original.priority,
         options=original.options,
-        manifest=original.manifest,
+        # The same bytes and digest, read from the clone's own folder (§4.9), so purging
+        # the original never takes a clone's manifest with it.
+        manifest=replace(original.manifest, key=f"{workset_prefix(workset_id)}stage_samples.tsv"),
         bucket=original.bucket,
         prefix=workset_prefix(workset_id),
         bucket_region=original.bucket_region,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -20,7 +21,9 @@ class Customer:
     bucket: str
     bucket_region: str = "us-west-2"
     linked_buckets: tuple[str, ...] = ()
-    """Validated input buckets (§4.5); full linked-bucket records arrive with the API."""
+    """The buckets submit may read inputs from (§4.5), kept in step with the customer's
+    linked buckets (``services/linked_buckets.sync_inputs``): validated ``input``/``both``
+    links. Bucket names only; the records live in the ``LinkedBucketStore``."""
     billing_account: str = ""
     cost_center: str = ""
     max_concurrent_worksets: int = 5
@@ -85,3 +88,34 @@ def token_principal(token: ApiToken, user: User) -> Principal:
         scopes=token.scopes,
         token_id=token.token_id,
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EndpointUse:
+    """How often one token called one endpoint (``"GET /api/v1/worksets/{workset_id}"``)."""
+
+    endpoint: str
+    count: int
+    last_used_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenUsage:
+    """A token's use, per endpoint (most used first); ``last_used_at`` is the newest use."""
+
+    token_id: str
+    endpoints: tuple[EndpointUse, ...] = ()
+
+    @property
+    def total(self) -> int:
+        return sum(e.count for e in self.endpoints)
+
+    @property
+    def last_used_at(self) -> datetime | None:
+        return max((e.last_used_at for e in self.endpoints), default=None)
+
+
+def usage_of(token_id: str, endpoints: Iterable[EndpointUse]) -> TokenUsage:
+    """Endpoints ordered most used first, then by name, so every store answers alike."""
+    ordered = sorted(endpoints, key=lambda e: (-e.count, e.endpoint))
+    return TokenUsage(token_id=token_id, endpoints=tuple(ordered))

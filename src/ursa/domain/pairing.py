@@ -152,7 +152,8 @@ def propose_sample_id(stem: str) -> str:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ManifestDefaults:
-    """Generator defaults shown visibly in the draft (§4.2). N_X/N_Y are never defaulted, and
+    """Generator defaults shown visibly in the draft (§4.2). N_X/N_Y are never defaulted (they
+    are written only when the caller chose them, e.g. the form's female/male shortcut), and
     RUN_ID/EXPERIMENTID stay blank unless the caller supplies them."""
 
     run_id: str = ""
@@ -166,6 +167,8 @@ class ManifestDefaults:
     stage_target: str = "/fsx/staged_sample_data/"
     is_pos_ctrl: bool = False
     is_neg_ctrl: bool = False
+    n_x: int | None = None
+    n_y: int | None = None
 
 
 DEFAULT_MANIFEST_DEFAULTS = ManifestDefaults()
@@ -262,8 +265,8 @@ def draft_manifest(
                     subsample_pct=None,
                     is_pos_ctrl=defaults.is_pos_ctrl,
                     is_neg_ctrl=defaults.is_neg_ctrl,
-                    n_x=None,
-                    n_y=None,
+                    n_x=defaults.n_x,
+                    n_y=defaults.n_y,
                     external_sample_id=None,
                     row=len(rows) + 2,
                 )

@@ -34,6 +34,8 @@ class Action(StrEnum):
     GIVE_UP = "give_up"
     OPERATOR_RETRY = "operator_retry"
     ADMIN = "admin"
+    EDIT = "edit"
+    """Change a customer-shared resource (a saved manifest's name or description)."""
 
 
 # Actions a customer_user may take on their own worksets (§1 role table).
@@ -86,6 +88,23 @@ def authorize(
     allowed = _CUSTOMER_ADMIN_ACTIONS if principal.role is Role.CUSTOMER_ADMIN else _OWNER_ACTIONS
     if action not in allowed:
         raise Forbidden(f"your role may not {action.value.replace('_', ' ')} this {what}")
+
+
+def can_see_shared(principal: Principal, entity: Owned) -> bool:
+    """Customer-shared resources (saved manifests): every user of the customer sees them."""
+    return principal.role is Role.PROVIDER_ADMIN or principal.customer_id == entity.customer_id
+
+
+def authorize_shared(principal: Principal, entity: Owned, action: Action, *, what: str) -> None:
+    """Shared within the customer: anyone there may view (and use) it; only its owner, a
+    customer admin or a provider admin may change or delete it. NotFound across tenants."""
+    if not can_see_shared(principal, entity):
+        raise NotFound(f"{what} not found")
+    require_scope(principal, action)
+    if action is Action.VIEW or principal.role is not Role.CUSTOMER_USER:
+        return
+    if principal.user_id != entity.owner_user_id:
+        raise Forbidden(f"only its owner or a customer admin may {action.value} this {what}")
 
 
 def require_role(principal: Principal, minimum: Role) -> None:

@@ -6,14 +6,15 @@ bounded. Validation problems a person can fix in a form come back as messages to
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from ursa.domain.enums import WorksetState, parse_enum
 from ursa.domain.errors import InvalidInput
 from ursa.domain.ports import WorksetQuery
+from ursa.domain.search import parse_search
 
-MAX_SEARCH = 100
+MAX_SEARCH = 200
 MAX_REASON = 500
 MAX_LABEL = 64
 MAX_COMMAND_SEARCH = 200
@@ -29,6 +30,12 @@ class ListFilters:
     q: str = ""
     cursor: str | None = None
     limit: int = 25
+    error: str = ""
+    """Why the search operators in ``q`` cannot be used (shown inline, nothing listed)."""
+
+    @property
+    def valid(self) -> bool:
+        return not self.error
 
     def query(self) -> WorksetQuery:
         """Tenant keys are left empty: the service fills them from the principal."""
@@ -44,14 +51,25 @@ def parse_list_filters(
     *, state: str | None, q: str | None, cursor: str | None, limit: int | None
 ) -> ListFilters:
     state_text = (state or "").strip()
+    search = (q or "").strip()[:MAX_SEARCH]
     return ListFilters(
         state=parse_enum(WorksetState, state_text, "state") if state_text else None,
-        q=(q or "").strip()[:MAX_SEARCH],
+        q=search,
+        error=_search_error(search),
         cursor=(cursor or "").strip() or None,
         limit=max(
             ListFilters.MIN_LIMIT, min(limit or ListFilters.DEFAULT_LIMIT, ListFilters.MAX_LIMIT)
         ),
     )
+
+
+def _search_error(q: str) -> str:
+    """The search box takes ``key:value`` operators (``domain/search.py``)."""
+    try:
+        parse_search(q)
+    except InvalidInput as error:
+        return error.message
+    return ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -98,3 +116,44 @@ def parse_cancel(data: Mapping[str, str]) -> CancelForm:
             error=f"Keep the reason under {MAX_REASON} characters (it has {len(reason)}).",
         )
     return CancelForm(reason=reason)
+
+
+MAX_EMAIL = 254
+MAX_PASSWORD = 256
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PasswordSignInForm:
+    """Email and password as typed; the password is never echoed back into a page."""
+
+    email: str
+    password: str = field(repr=False)
+    error: str = ""
+
+
+def parse_password_sign_in(data: Mapping[str, str]) -> PasswordSignInForm:
+    email, password = str(data.get("email", "")).strip(), str(data.get("password", ""))
+    error = ""
+    if not email or not password:
+        error = "Enter your email and password."
+    elif len(email) > MAX_EMAIL or len(password) > MAX_PASSWORD:
+        error = f"Emails have at most {MAX_EMAIL} characters, passwords at most {MAX_PASSWORD}."
+    return PasswordSignInForm(email=email[:MAX_EMAIL], password=password, error=error)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewPasswordForm:
+    password: str = field(repr=False)
+    error: str = ""
+
+
+def parse_new_password(data: Mapping[str, str]) -> NewPasswordForm:
+    password, confirm = str(data.get("password", "")), str(data.get("confirm", ""))
+    error = ""
+    if not password:
+        error = "Choose a new password."
+    elif len(password) > MAX_PASSWORD:
+        error = f"Use at most {MAX_PASSWORD} characters."
+    elif password != confirm:
+        error = "The two passwords are not the same."
+    return NewPasswordForm(password=password, error=error)

@@ -1,8 +1,8 @@
 """The one place that reads and writes HX-* headers (ARCHITECTURE §6).
 
 Controllers ask ``wants_partial`` whether to render a region or the whole page, and build
-response headers with ``hx_trigger`` / ``close_dialog`` / ``no_swap``. No other module
-mentions an ``HX-`` header name."""
+response headers with ``hx_trigger`` / ``close_dialog`` / ``no_swap``; ``navigate`` leaves the
+page. No other module mentions an ``HX-`` header name."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.plugins.htmx import HTMXHeaders, HTMXRequest
 from litestar.response import Redirect, Template
 
@@ -80,6 +80,15 @@ def after_post(
     if is_htmx(request) and not _boosted(request):
         return Template(template_name=partial, context=dict(context), headers=dict(headers))
     return Redirect(path=redirect_to, status_code=303)
+
+
+def navigate(request: Request[Any, Any, Any], path: str) -> Response[Any]:
+    """Leave the page for ``path``: a 303 for plain and boosted posts; for an htmx request
+    aimed at a region, ``HX-Redirect`` (a full page load), because a followed 303 would swap
+    the next page into the region."""
+    if wants_partial(request):
+        return Response(content=None, status_code=200, headers={HTMXHeaders.REDIRECT.value: path})
+    return Redirect(path=path, status_code=303)
 
 
 def _boosted(request: Request[Any, Any, Any]) -> bool:

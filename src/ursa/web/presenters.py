@@ -99,6 +99,7 @@ class WorksetList:
     first_url: str | None
     summary: str
     empty_text: str
+    error: str = ""
 
 
 def present_progress(ws: Workset) -> Progress | None:
@@ -154,6 +155,7 @@ def present_list(page: Page[Workset], filters: ListFilters, now: datetime) -> Wo
         first_url=list_url(filters) if filters.cursor else None,
         summary=summary,
         empty_text="No worksets match these filters." if filtered else "No worksets yet.",
+        error=f"Search not understood: {filters.error}" if filters.error else "",
     )
 
 

@@ -1,4 +1,5 @@
-"""View models for the layout (the signed-in viewer, toasts) and the dev sign-in page."""
+"""View models for the layout (the signed-in viewer, toasts) and the sign-in pages (the dev
+picker and the email + password form)."""
 
 from __future__ import annotations
 
@@ -81,3 +82,45 @@ def present_sign_in(
         )
     provider_last = sorted(groups, key=lambda t: (t == PROVIDER_GROUP, t))
     return tuple(SignInGroup(title=t, users=tuple(groups[t])) for t in provider_last)
+
+
+# --- password sign-in -------------------------------------------------------------------
+
+SIGN_IN_REFUSED = "Email or password is wrong."
+SIGN_IN_EXPIRED = "Your sign-in has expired. Sign in again."
+PASSWORD_PARTIAL = "sign_in/_password.html"  # noqa: S105  (a template name)
+NEW_PASSWORD_PARTIAL = "sign_in/_new_password.html"  # noqa: S105  (a template name)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignInStep:
+    """The ``#sign-in-form`` region: the email + password form, or the new-password form of a
+    user still on a temporary password. The password fields always render empty."""
+
+    partial: str
+    email: str = ""
+    error: str = ""
+
+
+def password_step(email: str = "", error: str = "") -> SignInStep:
+    return SignInStep(partial=PASSWORD_PARTIAL, email=email, error=error)
+
+
+def new_password_step(email: str, error: str = "") -> SignInStep:
+    return SignInStep(partial=NEW_PASSWORD_PARTIAL, email=email, error=error)
+
+
+def refusal_message(expired: bool) -> str:
+    return SIGN_IN_EXPIRED if expired else SIGN_IN_REFUSED
+
+
+def too_many_attempts(retry_after_s: int) -> str:
+    wait = max(retry_after_s, 1)
+    when = f"{wait} seconds" if wait < 120 else f"{(wait + 59) // 60} minutes"
+    return f"Too many sign-in attempts from your network. Try again in {when}."
+
+
+def password_rule(message: str) -> str:
+    """The identity provider's password-policy message as a sentence."""
+    text = message.strip().rstrip(".") or "the password does not meet the password policy"
+    return f"{text[0].upper()}{text[1:]}."

@@ -6,6 +6,11 @@ from litestar import Router
 from litestar.plugins.htmx import HTMXRequest
 from litestar.types import ControllerRouterHandler
 
+from ursa.web.controllers.password_sign_in import (
+    new_password_submit,
+    password_sign_in_page,
+    password_sign_in_submit,
+)
 from ursa.web.controllers.session import (
     dev_sign_in_page,
     home,
@@ -16,13 +21,21 @@ from ursa.web.controllers.session import (
 from ursa.web.controllers.worksets import WorksetController
 
 
-def portal_router(*, dev_sign_in: bool) -> Router:
+def portal_router(*, dev_sign_in: bool, password_sign_in: bool = False) -> Router:
     """``/``, ``/sign-in``, ``/sign-out`` and ``/worksets/...``.
 
-    The app factory adds the ``principal`` dependency; ``POST /sign-in`` (pick a seeded user)
-    exists only when ``dev_sign_in`` is on."""
+    The app factory adds the ``principal`` dependency (and ``password_sign_in`` when that is
+    on). Sign-in is one of three: the dev picker (``POST /sign-in`` picks a seeded user) when
+    ``dev_sign_in`` is on; else email + password (``POST /sign-in``,
+    ``POST /sign-in/new-password``) when ``password_sign_in`` is on; else a page that
+    explains sign-in goes through the operator's identity provider."""
     handlers: list[ControllerRouterHandler] = [home, sign_out, WorksetController]
-    handlers += [dev_sign_in_page, sign_in_as] if dev_sign_in else [idp_sign_in_page]
+    if dev_sign_in:
+        handlers += [dev_sign_in_page, sign_in_as]
+    elif password_sign_in:
+        handlers += [password_sign_in_page, password_sign_in_submit, new_password_submit]
+    else:
+        handlers += [idp_sign_in_page]
     return Router(
         path="/", route_handlers=handlers, include_in_schema=False, request_class=HTMXRequest
     )

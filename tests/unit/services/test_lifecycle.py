@@ -110,7 +110,7 @@ async def test_archive_restore_delete(world: World, request_for: RequestFor) -> 
     ).state is WorksetState.CANCELED
     with pytest.raises(Forbidden):
         await lifecycle.delete_workset(ports, ACME_USER, ws.workset_id, hard=True)
-    deleted = await lifecycle.delete_workset(ports, ACME_USER, ws.workset_id)
+    deleted = (await lifecycle.delete_workset(ports, ACME_USER, ws.workset_id)).workset
     assert deleted.state is WorksetState.DELETED and not deleted.hard_delete
 
 

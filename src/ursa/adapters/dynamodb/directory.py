@@ -3,18 +3,21 @@ by email is one Query of gsi2; an email guard item keeps emails unique."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from ursa.adapters.aws.errors import error_code, translated
-from ursa.adapters.dynamodb.items import dump_doc, key, load_doc, s, sortable, to_item
+from ursa.adapters.dynamodb.items import dump_doc, key, load_doc, n, s, sortable, to_item
 from ursa.adapters.dynamodb.store import DocItem, Table
-from ursa.domain.customers import ApiToken, Customer, User
-from ursa.domain.errors import Conflict, NotFound
+from ursa.domain.customers import ApiToken, Customer, EndpointUse, TokenUsage, User, usage_of
+from ursa.domain.errors import Conflict, NotFound, StaleVersion
 
 CUSTOMERS = "CUSTOMERS"
 USERS = "USERS"
+SORTABLE = "%Y-%m-%dT%H:%M:%S.%fZ"
+"""The format of ``items.sortable``."""
 
 
 def _email(email: str) -> str:
@@ -35,6 +38,18 @@ def _user_item(user: User) -> DocItem:
     )
 
 
+class CustomerItem(DocItem, kw_only=True):
+    version: int
+
+
+def _endpoint_use(raw: dict[str, Any]) -> EndpointUse:
+    return EndpointUse(
+        endpoint=str(raw["sk"]["S"]).removeprefix("EP#"),
+        count=int(raw["uses"]["N"]),
+        last_used_at=datetime.strptime(raw["last_used_at"]["S"], SORTABLE).replace(tzinfo=UTC),
+    )
+
+
 class DynamoCustomerDirectory:
     def __init__(self, client: Any, table: str) -> None:
         self._t = Table(client, table)
@@ -48,15 +63,39 @@ class DynamoCustomerDirectory:
         )
         return tuple(load_doc(i.doc, Customer) for i in items)
 
-    async def put_customer(self, customer: Customer) -> None:
-        item = DocItem(
+    async def put_customer(
+        self, customer: Customer, *, expected_version: int | None = None
+    ) -> None:
+        """The version is also a top-level attribute, so an edit can be conditioned on it
+        (customers stored before it existed match any expected version)."""
+        item = CustomerItem(
             pk=f"CUST#{customer.customer_id}",
             kind="customer",
             doc=dump_doc(customer),
             gsi4pk=CUSTOMERS,
             gsi4sk=f"CUST#{customer.name.lower()}#{customer.customer_id}",
+            version=customer.version,
         )
-        await self._t.put(item, what="store customer")
+        if expected_version is None:
+            await self._t.put(item, what="store customer")
+            return
+        try:
+            await self._t.client.put_item(
+                TableName=self._t.name,
+                Item=to_item(item),
+                ConditionExpression=(
+                    "attribute_exists(pk) AND (version = :v OR attribute_not_exists(version))"
+                ),
+                ExpressionAttributeValues={":v": n(expected_version)},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                if "Item" not in exc.response:
+                    raise NotFound("customer not found") from exc
+                raise StaleVersion("the customer changed since it was read") from exc
+            with translated("store customer"):
+                raise
 
     async def get_user(self, user_id: str) -> User:
         return await self._t.get_doc(f"USER#{user_id}", User, what="user")
@@ -112,6 +151,11 @@ class DynamoCustomerDirectory:
 
 
 class DynamoTokenStore:
+    """A token is ``TOKEN#<hash>``; its id is findable on gsi2 (``TOKENID#<id>``). Each
+    endpoint a token calls has one counter item ``TOKENUSE#<id>`` / ``EP#<endpoint>``
+    (``uses`` raised with ADD, ``last_used_at`` set), so a call costs one UpdateItem and
+    the usage of a token is one Query."""
+
     def __init__(self, client: Any, table: str) -> None:
         self._t = Table(client, table)
 
@@ -120,6 +164,8 @@ class DynamoTokenStore:
             pk=f"TOKEN#{token.token_hash}",
             kind="token",
             doc=dump_doc(token),
+            gsi2pk=f"TOKENID#{token.token_id}",
+            gsi2sk="TOKEN",
             gsi3pk=f"OWNER#{token.user_id}",
             gsi3sk=f"TOKEN#{sortable(token.created_at)}#{token.token_id}",
         )
@@ -127,6 +173,49 @@ class DynamoTokenStore:
 
     async def by_hash(self, token_hash: str) -> ApiToken:
         return await self._t.get_doc(f"TOKEN#{token_hash}", ApiToken, what="token")
+
+    async def by_id(self, token_id: str) -> ApiToken:
+        items = await self._t.query(
+            partition=f"TOKENID#{token_id}", index="gsi2", limit=1, what="find token"
+        )
+        if not items:
+            raise NotFound("token not found")
+        return load_doc(items[0].doc, ApiToken)
+
+    async def record_use(self, token_id: str, endpoint: str, at: datetime) -> None:
+        with translated("record token use"):
+            await self._t.client.update_item(
+                TableName=self._t.name,
+                Key=key(f"TOKENUSE#{token_id}", f"EP#{endpoint}"),
+                UpdateExpression="ADD #uses :one SET #last = :at, #kind = :kind",
+                ExpressionAttributeNames={
+                    "#uses": "uses",
+                    "#last": "last_used_at",
+                    "#kind": "kind",
+                },
+                ExpressionAttributeValues={
+                    ":one": n(1),
+                    ":at": s(sortable(at)),
+                    ":kind": s("token_use"),
+                },
+            )
+
+    async def usage(self, token_id: str) -> TokenUsage:
+        request: dict[str, Any] = {
+            "TableName": self._t.name,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :ep)",
+            "ExpressionAttributeValues": {":pk": s(f"TOKENUSE#{token_id}"), ":ep": s("EP#")},
+            "ConsistentRead": True,
+        }
+        uses: list[EndpointUse] = []
+        with translated("read token usage"):
+            while True:
+                response = await self._t.client.query(**request)
+                uses += [_endpoint_use(raw) for raw in response.get("Items", [])]
+                if "LastEvaluatedKey" not in response:
+                    break
+                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return usage_of(token_id, uses)
 
     async def for_user(self, user_id: str) -> tuple[ApiToken, ...]:
         items = await self._t.query(

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from ursa.adapters.aws.errors import error_code, translated
-from ursa.adapters.dynamodb.items import dump_doc, from_item, key, load_doc, n, s, to_item
+from ursa.adapters.dynamodb.items import (
+    dump_doc,
+    from_item,
+    key,
+    load_doc,
+    n,
+    s,
+    sortable,
+    to_item,
+)
 from ursa.adapters.dynamodb.store import DocItem, Table
-from ursa.adapters.dynamodb.workset_items import workset_pk
+from ursa.adapters.dynamodb.workset_items import customer_pk, workset_pk
 from ursa.domain.errors import Conflict, NotFound
 from ursa.domain.estimates import Quote
 from ursa.domain.ports import IdempotencyRecord
@@ -86,7 +96,16 @@ class DynamoQuoteRepository:
         return await self._t.get_doc(f"QUOTE#{quote_id}", Quote, what="quote")
 
 
+def _ledger_gsi_sk(at: datetime, entry_id: str = "") -> str:
+    """``COST#<posted_at>#<entry_id>``: by time, then id. The bare ``COST#<time>`` bound sorts
+    before every entry posted at that instant, so ``BETWEEN`` bounds are ``[start, end)``."""
+    return f"COST#{sortable(at)}#{entry_id}" if entry_id else f"COST#{sortable(at)}"
+
+
 class DynamoLedger:
+    """Entries live in their workset's partition (``WS#<id>`` / ``COST#<entry_id>``); gsi1
+    (``CUST#<cid>`` / ``COST#<posted_at>#<entry_id>``) serves a customer's billing period."""
+
     def __init__(self, client: Any, table: str) -> None:
         self._t = Table(client, table)
 
@@ -96,8 +115,39 @@ class DynamoLedger:
             sk=f"COST#{entry.entry_id}",
             kind="ledger",
             doc=dump_doc(entry),
+            gsi1pk=customer_pk(entry.customer_id),
+            gsi1sk=_ledger_gsi_sk(entry.posted_at, entry.entry_id),
         )
         await self._t.put(item, create_only=True, what="post cost")  # a repeat is ignored
+
+    async def for_customer(
+        self, customer_id: str, start: datetime, end: datetime
+    ) -> tuple[CostLedgerEntry, ...]:
+        """One Query of gsi1 (more pages only past 1 MB), oldest first."""
+        if start >= end:
+            return ()
+        request: dict[str, Any] = {
+            "TableName": self._t.name,
+            "IndexName": "gsi1",
+            "KeyConditionExpression": "gsi1pk = :pk AND gsi1sk BETWEEN :lo AND :hi",
+            "ExpressionAttributeValues": {
+                ":pk": s(customer_pk(customer_id)),
+                ":lo": s(_ledger_gsi_sk(start)),
+                ":hi": s(_ledger_gsi_sk(end)),
+            },
+        }
+        entries: list[CostLedgerEntry] = []
+        with translated("read the customer's cost ledger"):
+            while True:
+                response = await self._t.client.query(**request)
+                entries.extend(
+                    load_doc(from_item(i, DocItem).doc, CostLedgerEntry)
+                    for i in response.get("Items", [])
+                )
+                if "LastEvaluatedKey" not in response:
+                    break
+                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return tuple(entries)
 
     async def for_workset(self, workset_id: str) -> tuple[CostLedgerEntry, ...]:
         items = await self._t.query(

@@ -47,9 +47,12 @@ from ursa.domain.errors import Conflict, NotFound, StaleVersion
 from ursa.domain.ports import Page, WorksetQuery
 from ursa.domain.ports.pages import MAX_PAGE_SIZE
 from ursa.domain.samples import Sample
+from ursa.domain.workset_filters import matches
 from ursa.domain.worksets import HistoryEntry, Transition, Workset
 
 TRANSACTION_LIMIT = 100
+MAX_LIST_READS = 5
+MAX_LIST_READ_SIZE = 400
 
 
 def _put(
@@ -69,8 +72,11 @@ def _reasons(exc: ClientError) -> list[str]:
 
 
 class DynamoWorksetRepository:
-    def __init__(self, client: Any, table: str, cursor_key: bytes) -> None:
+    def __init__(
+        self, client: Any, table: str, cursor_key: bytes, *, max_list_reads: int = MAX_LIST_READS
+    ) -> None:
         self._db = client
+        self._max_list_reads = max_list_reads
         self._table = table
         self._t = Table(client, table)
         self._cursors = CursorCodec(cursor_key)
@@ -202,21 +208,37 @@ class DynamoWorksetRepository:
         return tuple(load_doc(i.doc, HistoryEntry) for i in items)
 
     async def list(self, query: WorksetQuery) -> Page[Workset]:
+        """Reads until the page is full: the first Query asks for a page and one more row,
+        later ones (when the filters dropped rows) for more, at most ``max_list_reads`` in
+        all; a page cut short by that budget still carries a cursor to the rest."""
         limit = max(1, min(query.limit, MAX_PAGE_SIZE))
         plan = plan_for(query)
         start = decode_cursor(self._cursors, plan.index, query.cursor) if query.cursor else None
-        with translated("list worksets"):
-            response = await self._db.query(**plan.request(self._table, limit + 1, start))
-        items: list[Item] = response.get("Items", [])
-        page = items[:limit]
-        cursor = None
-        if len(items) > limit:
-            cursor = encode_cursor(self._cursors, plan.index, position_of(plan.index, page[-1]))
-        elif "LastEvaluatedKey" in response:
-            # The filter dropped some rows of this read; more may follow the last one read.
-            cursor = encode_cursor(self._cursors, plan.index, response["LastEvaluatedKey"])
-        worksets = tuple(load_doc(from_item(i, WorksetItem).doc, Workset) for i in page)
-        return Page(items=worksets, next_cursor=cursor)
+        if plan.empty or (start is not None and plan.passed(start)):
+            return Page(items=())
+        start = plan.resume(start) if start is not None else None
+        found: list[tuple[Item, Workset]] = []
+        read = limit + 1
+        for reads in range(1, self._max_list_reads + 1):
+            with translated("list worksets"):
+                response = await self._db.query(**plan.request(self._table, read, start))
+            for item in response.get("Items", []):
+                ws = load_doc(from_item(item, WorksetItem).doc, Workset)
+                if matches(ws, query):
+                    found.append((item, ws))
+                if len(found) > limit:
+                    last = position_of(plan.index, found[limit - 1][0])
+                    cursor = encode_cursor(self._cursors, plan.index, last)
+                    return Page(items=tuple(ws for _, ws in found[:limit]), next_cursor=cursor)
+            start = response.get("LastEvaluatedKey")
+            if start is None:
+                break
+            if reads == self._max_list_reads:
+                # The read budget is spent; every row up to ``start`` has been examined.
+                cursor = encode_cursor(self._cursors, plan.index, position_of(plan.index, start))
+                return Page(items=tuple(ws for _, ws in found), next_cursor=cursor)
+            read = min(read * 4, MAX_LIST_READ_SIZE)
+        return Page(items=tuple(ws for _, ws in found))
 
     async def due_for_claim(self, now: datetime, limit: int = 50) -> tuple[Workset, ...]:
         """Two Queries of the sparse queue index: ready by priority then age, and retrying

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from ursa.domain.customers import ApiToken, Customer, User
-from ursa.domain.errors import Conflict, NotFound
+from datetime import datetime
+
+from ursa.domain.customers import ApiToken, Customer, EndpointUse, TokenUsage, User, usage_of
+from ursa.domain.errors import Conflict, NotFound, StaleVersion
 
 
 class InMemoryCustomerDirectory:
@@ -21,7 +23,13 @@ class InMemoryCustomerDirectory:
     async def list_customers(self) -> tuple[Customer, ...]:
         return tuple(sorted(self._customers.values(), key=lambda c: c.name))
 
-    async def put_customer(self, customer: Customer) -> None:
+    async def put_customer(
+        self, customer: Customer, *, expected_version: int | None = None
+    ) -> None:
+        if expected_version is not None:
+            stored = await self.get_customer(customer.customer_id)
+            if stored.version != expected_version:
+                raise StaleVersion("the customer changed since it was read")
         self._customers[customer.customer_id] = customer
 
     async def get_user(self, user_id: str) -> User:
@@ -56,9 +64,27 @@ class InMemoryCustomerDirectory:
 class InMemoryTokenStore:
     def __init__(self) -> None:
         self._by_hash: dict[str, ApiToken] = {}
+        self._hash_of: dict[str, str] = {}
+        self._uses: dict[str, dict[str, EndpointUse]] = {}
 
     async def put(self, token: ApiToken) -> None:
         self._by_hash[token.token_hash] = token
+        self._hash_of[token.token_id] = token.token_hash
+
+    async def by_id(self, token_id: str) -> ApiToken:
+        token_hash = self._hash_of.get(token_id)
+        if token_hash is None:
+            raise NotFound("token not found")
+        return self._by_hash[token_hash]
+
+    async def record_use(self, token_id: str, endpoint: str, at: datetime) -> None:
+        uses = self._uses.setdefault(token_id, {})
+        before = uses.get(endpoint)
+        count = before.count + 1 if before else 1
+        uses[endpoint] = EndpointUse(endpoint=endpoint, count=count, last_used_at=at)
+
+    async def usage(self, token_id: str) -> TokenUsage:
+        return usage_of(token_id, self._uses.get(token_id, {}).values())
 
     async def by_hash(self, token_hash: str) -> ApiToken:
         try:

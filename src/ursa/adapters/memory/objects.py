@@ -65,6 +65,7 @@ class InMemoryObjectStore:
         self._buckets: dict[str, dict[str, _Stored]] = {}
         self._regions: dict[str, str] = {}
         self._uploads: dict[str, _Upload] = {}
+        self._denied: dict[str, set[str]] = {}
         self._region = region
         self._base = presign_base_url.rstrip("/")
         self._signing_key = signing_key or secrets.token_bytes(32)
@@ -94,11 +95,27 @@ class InMemoryObjectStore:
             self._buckets[bucket][key] = _Stored(b"", facts)
         return facts
 
-    def _bucket(self, bucket: str) -> dict[str, _Stored]:
+    def deny(self, bucket: str, *operations: str) -> None:
+        """Simulate a bucket policy that refuses Ursa (dev and tests): each of ``region``,
+        ``list``, ``read`` (get, head) and ``write`` (put, delete, multipart) named here
+        raises ``Forbidden`` from then on; no operations lifts every refusal."""
+        unknown = set(operations) - {"region", "list", "read", "write"}
+        if unknown:
+            raise ValueError(f"unknown operations: {sorted(unknown)}")
+        with self._lock:
+            if operations:
+                self._denied.setdefault(bucket, set()).update(operations)
+            else:
+                self._denied.pop(bucket, None)
+
+    def _bucket(self, bucket: str, operation: str | None = None) -> dict[str, _Stored]:
         try:
-            return self._buckets[bucket]
+            objects = self._buckets[bucket]
         except KeyError:
             raise NotFound(f"bucket {bucket} does not exist") from None
+        if operation is not None and operation in self._denied.get(bucket, ()):
+            raise Forbidden(f"{operation} on bucket {bucket}: access denied")
+        return objects
 
     def _store(
         self,
@@ -136,7 +153,7 @@ class InMemoryObjectStore:
         content_type: str | None = None,
     ) -> ObjectFacts:
         with self._lock:
-            if if_none_match and key in self._bucket(bucket):
+            if key in self._bucket(bucket, "write") and if_none_match:
                 raise Conflict(f"s3://{bucket}/{key} already exists")
             return self._store(bucket, key, body, metadata=metadata, content_type=content_type)
 
@@ -144,19 +161,19 @@ class InMemoryObjectStore:
         if max_bytes is not None and max_bytes < 0:
             raise InvalidInput.single("max_bytes", "BAD_VALUE", "max_bytes must be ≥ 0")
         with self._lock:
-            stored = self._bucket(bucket).get(key)
+            stored = self._bucket(bucket, "read").get(key)
         if stored is None:
             raise NotFound(f"s3://{bucket}/{key} does not exist")
         return stored.body if max_bytes is None else stored.body[:max_bytes]
 
     async def head(self, bucket: str, key: str) -> ObjectFacts | None:
         with self._lock:
-            stored = self._bucket(bucket).get(key)
+            stored = self._bucket(bucket, "read").get(key)
         return stored.facts if stored else None
 
     async def delete(self, bucket: str, key: str) -> None:
         with self._lock:
-            self._bucket(bucket).pop(key, None)
+            self._bucket(bucket, "write").pop(key, None)
 
     async def list(
         self, bucket: str, prefix: str, *, limit: int = 1000, cursor: str | None = None
@@ -169,7 +186,7 @@ class InMemoryObjectStore:
                 raise InvalidInput.single("cursor", "BAD_CURSOR", "the page cursor is not valid")
             after = position[2]
         with self._lock:
-            objects = self._bucket(bucket)
+            objects = self._bucket(bucket, "list")
             keys = sorted(k for k in objects if k.startswith(prefix) and k > after)
             page = keys[:limit]
             # Listings carry no user metadata (S3's ListObjectsV2 does not return it).
@@ -182,7 +199,7 @@ class InMemoryObjectStore:
 
     async def bucket_region(self, bucket: str) -> str:
         with self._lock:
-            self._bucket(bucket)
+            self._bucket(bucket, "region")
             return self._regions[bucket]
 
     # -- presigned URLs ------------------------------------------------------------------------
@@ -264,7 +281,7 @@ class InMemoryObjectStore:
 
     async def create_multipart(self, bucket: str, key: str) -> str:
         with self._lock:
-            self._bucket(bucket)
+            self._bucket(bucket, "write")
             upload_id = secrets.token_urlsafe(24)
             self._uploads[upload_id] = _Upload(bucket, key)
         return upload_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from ursa.domain.errors import Conflict, NotFound
 from ursa.domain.estimates import Quote
@@ -58,6 +59,16 @@ class InMemoryLedger:
 
     async def for_workset(self, workset_id: str) -> tuple[CostLedgerEntry, ...]:
         return tuple(e for e in self._entries.values() if e.workset_id == workset_id)
+
+    async def for_customer(
+        self, customer_id: str, start: datetime, end: datetime
+    ) -> tuple[CostLedgerEntry, ...]:
+        found = (
+            e
+            for e in self._entries.values()
+            if e.customer_id == customer_id and start <= e.posted_at < end
+        )
+        return tuple(sorted(found, key=lambda e: (e.posted_at, e.entry_id)))
 
 
 class InMemoryAuditLog:

@@ -9,17 +9,31 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
 
+from ursa.adapters.memory.identity import InMemoryIdentity
 from ursa.adapters.memory.objects import InMemoryObjectStore
-from ursa.adapters.memory.seed_data import CUSTOMERS, GIB, HEADER, USERS, WORKSETS, SeedWorkset
+from ursa.adapters.memory.seed_data import (
+    CUSTOMERS,
+    GIB,
+    HEADER,
+    LINKS,
+    USERS,
+    WORKSETS,
+    SeedLink,
+    SeedWorkset,
+)
 from ursa.adapters.memory.seed_runs import drive_to
-from ursa.adapters.memory.system import FixedClock
+from ursa.adapters.memory.system import FixedClock, SeededIds
 from ursa.domain.creation import ApprovalMode, ApprovalPolicy
 from ursa.domain.customers import Customer, User
 from ursa.domain.enums import Origin, ReferenceGenome
 from ursa.domain.ids import new_customer_id
+from ursa.domain.linked_buckets import challenge_key
 from ursa.domain.principals import Principal, Role
 from ursa.domain.services.auth import issue_token
 from ursa.domain.services.context import Ports
+from ursa.domain.services.linked_buckets import LinkRequest, link_bucket
+from ursa.domain.services.manifests import SaveRequest as ManifestSave
+from ursa.domain.services.manifests import save_manifest
 from ursa.domain.services.submit import SubmitRequest, submit_workset
 
 
@@ -103,6 +117,7 @@ async def seed_demo(
             customer_id=new_customer_id(c.name, c.suffix),
             name=c.name,
             bucket=c.bucket,
+            linked_buckets=tuple(link.bucket for link in LINKS if link.customer == c.key),
             approval=policy,
             created_at=now - timedelta(days=90),
         )
@@ -121,6 +136,10 @@ async def seed_demo(
             customer_id=customers[u.customer].customer_id if u.customer else None,
         )
         await ports.directory.put_user(user)
+        if isinstance(ports.identity_admin, InMemoryIdentity):  # the twin's sign-in account
+            await ports.identity_admin.create_user(
+                user.email, customer_id=user.customer_id, role=user.role
+            )
         users[u.email] = user
         secret, _ = await issue_token(ports, user, name="dev token")
         tokens[u.email] = secret
@@ -145,4 +164,43 @@ async def seed_demo(
             ),
         )
         await drive_to(seeding, clock, result.workset.workset_id, ws.target, provider)
+    await _seed_manifest(ports, objects, customers["acme"], users["sam@acme.example"], now)
+    for link in LINKS:
+        await _seed_link(ports, objects, customers[link.customer], users[link.admin], link, now)
     return tokens
+
+
+async def _seed_manifest(
+    ports: Ports, objects: DemoObjects, customer: Customer, owner: User, now: datetime
+) -> None:
+    """One saved manifest in Acme's library (Sam's trio), with its own id stream so the
+    workset ids above do not move."""
+    saving = replace(ports, clock=FixedClock(now - timedelta(days=2)), ids=SeededIds(seed=4242))
+    await save_manifest(
+        saving,
+        owner.principal(),
+        ManifestSave(
+            name="NA12878 trio template",
+            description="HG002-HG004 on NovaSeq X; reuse for re-runs of the trio",
+            tsv=await _manifest(WORKSETS[0], customer.bucket, objects),
+        ),
+    )
+
+
+async def _seed_link(
+    ports: Ports,
+    objects: DemoObjects,
+    customer: Customer,
+    admin: User,
+    link: SeedLink,
+    now: datetime,
+) -> None:
+    """The admin writes the challenge object, then links the bucket (probes included), with
+    its own id stream so no other seeded id moves."""
+    await objects.ensure_bucket(link.bucket)
+    await objects.place(link.bucket, challenge_key(customer.customer_id, link.bucket, ""), 0)
+    linking = replace(ports, clock=FixedClock(now - timedelta(days=30)), ids=SeededIds(29))
+    request = LinkRequest(
+        bucket=link.bucket, display_name=link.display_name, description=link.description
+    )
+    await link_bucket(linking, admin.principal(), request)

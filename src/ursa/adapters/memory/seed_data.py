@@ -282,3 +282,25 @@ WORKSETS = (
         hours_ago=40,
     ),
 )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeedLink:
+    """A customer bucket linked by the customer's admin (through the real link service)."""
+
+    customer: str
+    admin: str
+    bucket: str
+    display_name: str
+    description: str = ""
+
+
+LINKS = (
+    SeedLink(
+        customer="acme",
+        admin="ada@acme.example",
+        bucket="acme-sequencing-inputs",
+        display_name="Sequencing inputs",
+        description="FASTQs from the sequencing core",
+    ),
+)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from ursa.adapters.memory.system import FixedClock
 from ursa.adapters.simulated.cluster import SIM_CLUSTER, SIM_HEAD
 from ursa.domain import commands, runs
+from ursa.domain.catalogue import CATALOGUE
 from ursa.domain.diagnostics import Evidence
 from ursa.domain.enums import STEP_ORDER, ProgressStep
 from ursa.domain.headnode import run_paths
@@ -94,10 +95,24 @@ def _seeded_run(ws: Workset, step: ProgressStep, scope: tuple[str, ...], now: da
     return runs.update_run(ws, token=ws.lease_token, run=run, now=now)
 
 
+async def _export(ports: Ports, ws: Workset, sample_ids: list[str]) -> None:
+    """What the export would have left under ``results/`` (§4.9): each sample's expected
+    outputs and a cohort report, so the results endpoints have something to list."""
+    base = f"{ws.prefix}results/results/day/{ws.genome_build}/"
+    keys = [
+        f"{base}{sample}/{pattern.replace('*', sample)}"
+        for sample in sample_ids
+        for pattern in CATALOGUE[ws.pipeline_type].expected_outputs
+    ]
+    for key in [*keys, f"{base}other_reports/multiqc_final_wgs_report.html"]:
+        await ports.objects.put(ws.bucket, key, f"seeded {key.rsplit('/', 1)[-1]}\n".encode())
+
+
 async def _complete(ports: Ports, clock: FixedClock, workset_id: str) -> None:
     token = await _claim_and_run_to(ports, clock, workset_id, ProgressStep.FINALIZING)
     ws = await ports.worksets.get(workset_id)
     samples = await ports.worksets.samples(workset_id)
+    await _export(ports, ws, [s.sample_id for s in samples])
     # A deterministic ±10 % spread around the estimate stands in for measured telemetry.
     wobble = Decimal(90 + int(hashlib.sha256(workset_id.encode()).hexdigest()[:2], 16) % 21)
     direct = {s.sample_id: s.cost_estimate * wobble / 100 * Decimal("0.8") for s in samples}

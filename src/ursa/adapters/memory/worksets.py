@@ -12,32 +12,12 @@ from ursa.domain.errors import Conflict, NotFound, StaleVersion
 from ursa.domain.events import DomainEvent
 from ursa.domain.ports import Page, WorksetQuery
 from ursa.domain.samples import Sample
+from ursa.domain.workset_filters import matches
 from ursa.domain.worksets import HistoryEntry, Transition, Workset
 
 
 def _sort_key(ws: Workset) -> tuple[str, str]:
     return (ws.created_at.isoformat(), ws.workset_id)
-
-
-def _matches(ws: Workset, q: WorksetQuery) -> bool:
-    if q.customer_id is not None and ws.customer_id != q.customer_id:
-        return False
-    if q.owner_user_id is not None and ws.owner_user_id != q.owner_user_id:
-        return False
-    if q.states and ws.state not in q.states:
-        return False
-    if (
-        not q.states
-        and not q.include_archived
-        and ws.state in (WorksetState.ARCHIVED, WorksetState.DELETED)
-    ):
-        return False
-    if q.priority is not None and ws.priority is not q.priority:
-        return False
-    if q.workset_type is not None and ws.workset_type is not q.workset_type:
-        return False
-    text = q.text.strip().lower()
-    return not text or text in ws.name.lower() or text in ws.workset_id
 
 
 class InMemoryWorksetRepository:
@@ -102,7 +82,7 @@ class InMemoryWorksetRepository:
 
     async def list(self, query: WorksetQuery) -> Page[Workset]:
         rows = sorted(
-            (w for w in self._items.values() if _matches(w, query)), key=_sort_key, reverse=True
+            (w for w in self._items.values() if matches(w, query)), key=_sort_key, reverse=True
         )
         if query.cursor:
             after = tuple(self._cursors.decode(query.cursor))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ursa.domain.errors import InvalidInput, NotFound
 from ursa.domain.ports.cluster import (
     ClusterInfo,
@@ -17,7 +19,8 @@ SIM_HEAD = HeadNodeRef(host="sim-headnode.ursa.local", user="ubuntu", instance_i
 
 
 class SimulatedCluster:
-    """One ready cluster, tagged as Ursa-managed, in the configured region."""
+    """One ready cluster, tagged as Ursa-managed, in the configured region; a provider
+    admin may delete it (it then stays ``deleting``)."""
 
     def __init__(self, region: str) -> None:
         self._info = ClusterInfo(
@@ -55,7 +58,13 @@ class SimulatedCluster:
     async def delete(
         self, region: str, name: str, *, journal: CommandJournal | None = None
     ) -> None:
-        raise InvalidInput.single("cluster", "BAD_VALUE", "the simulated cluster cannot be deleted")
+        """As ``pcluster delete-cluster``: accepted, and the cluster is ``deleting`` from
+        then on (the simulation never finishes the deletion; restart ``ursa dev``)."""
+        if (region, name) != (self._info.region, self._info.name):
+            raise NotFound(f"cluster {name} does not exist in {region}")
+        argv = ["pcluster", "delete-cluster", "--region", region, "--cluster-name", name]
+        self._log(journal, "delete_cluster", argv)
+        self._info = replace(self._info, status=ClusterStatus.DELETING)
 
     @staticmethod
     def _log(journal: CommandJournal | None, label: str, argv: list[str]) -> None:

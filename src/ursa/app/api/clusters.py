@@ -1,24 +1,38 @@
 """/api/v1/clusters: cluster health. Everyone lists clusters (customers see a redacted
 "ready / busy" view); provider admins see the head node and the latest node snapshot, take
-a snapshot now, and read every node's ``scontrol`` record."""
+a snapshot now, read every node's ``scontrol`` record, and delete a cluster in two steps (a
+plan with a confirmation token, then ``DELETE`` carrying it in ``X-Confirmation-Token``)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
+from typing import Annotated
 
-from litestar import Controller, get, post
+from litestar import Controller, delete, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, HeaderParameter
 
+from ursa.app.api import cluster_deletion_schemas as deletion_out
 from ursa.app.api import cluster_schemas as out
 from ursa.app.deps import container_of
 from ursa.domain.ports import Clock
 from ursa.domain.ports.cluster import ClusterGateway, ClusterSnapshotStore, RemoteShell
 from ursa.domain.principals import Principal
-from ursa.domain.services import clusters
+from ursa.domain.services import cluster_deletion, clusters
+from ursa.domain.services.context import Ports
 
 DEFAULT_TIMEOUT_S = 30.0
+CONFIRMATION_HEADER = "X-Confirmation-Token"
+_DELETION_KEY_PURPOSE = b"ursa/cluster-deletion/v1"
+
+
+def deletion_key(session_secret: str) -> bytes:
+    """The key that signs cluster-deletion confirmations, derived from the session secret
+    (every app process shares it, and it never signs anything else)."""
+    return hmac.new(session_secret.encode(), _DELETION_KEY_PURPOSE, hashlib.sha256).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +45,8 @@ class ClusterViews:
     shell: RemoteShell | None
     snapshots: ClusterSnapshotStore
     clock: Clock
+    deletion_key: bytes
+    """Signs and checks deletion confirmations (``deletion_key``)."""
     timeout_s: float = DEFAULT_TIMEOUT_S
 
 
@@ -43,11 +59,22 @@ async def provide_cluster_views(state: State) -> ClusterViews:
         snapshots=container.snapshots,
         clock=container.ports.clock,
         timeout_s=engine.config.command_timeout_s if engine is not None else DEFAULT_TIMEOUT_S,
+        deletion_key=deletion_key(container.settings.session_secret),
     )
 
 
 ClusterViewsDep = NamedDependency[ClusterViews]
 PrincipalDep = NamedDependency[Principal]
+PortsDep = NamedDependency[Ports]
+ConfirmationToken = Annotated[
+    str | None,
+    HeaderParameter(
+        name=CONFIRMATION_HEADER,
+        max_length=256,
+        description="The confirmation_token of a delete plan of this cluster, made by you "
+        "less than five minutes ago.",
+    ),
+]
 
 
 class ClusterController(Controller):
@@ -131,3 +158,56 @@ class ClusterController(Controller):
             timeout_s=cluster_views.timeout_s,
         )
         return [out.node(n) for n in records]
+
+    @post(
+        "/{region:str}/{name:str}/delete-plan",
+        operation_id="planClusterDeletion",
+        status_code=200,
+        summary="What deleting the cluster removes, what blocks it, and a five-minute "
+        "confirmation token (provider admins; changes nothing)",
+    )
+    async def plan_deletion(
+        self,
+        ports: PortsDep,
+        cluster_views: ClusterViewsDep,
+        principal: PrincipalDep,
+        region: FromPath[str],
+        name: FromPath[str],
+    ) -> deletion_out.DeletionPlanOut:
+        plan = await cluster_deletion.plan_deletion(
+            ports,
+            cluster_views.clusters,
+            cluster_views.snapshots,
+            principal,
+            region,
+            name,
+            key=cluster_views.deletion_key,
+        )
+        return deletion_out.plan(plan)
+
+    @delete(
+        "/{region:str}/{name:str}",
+        operation_id="deleteCluster",
+        status_code=202,
+        summary="Delete the cluster a delete plan confirmed; refused while worksets run on "
+        "it (provider admins)",
+    )
+    async def delete_cluster(
+        self,
+        ports: PortsDep,
+        cluster_views: ClusterViewsDep,
+        principal: PrincipalDep,
+        region: FromPath[str],
+        name: FromPath[str],
+        confirmation_token: ConfirmationToken = None,
+    ) -> deletion_out.ClusterDeletionOut:
+        accepted = await cluster_deletion.delete_cluster(
+            ports,
+            cluster_views.clusters,
+            principal,
+            region,
+            name,
+            confirmation_token,
+            key=cluster_views.deletion_key,
+        )
+        return deletion_out.accepted(accepted)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.spec import OpenAPIFormat
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from ursa.app.api import present, schemas
@@ -13,6 +15,7 @@ from ursa.app.deps import EngineViews
 from ursa.domain.enums import Origin, Priority, WorksetState, WorksetType, parse_enum
 from ursa.domain.ports import WorksetQuery
 from ursa.domain.principals import Principal
+from ursa.domain.search import parse_instant
 from ursa.domain.services import lifecycle, operations, queries, submit
 from ursa.domain.services.context import Ports
 from ursa.domain.worksets import RunOptions
@@ -29,6 +32,32 @@ IdempotencyKey = Annotated[
         description="Required; the same key with the same body replays the first response.",
     ),
 ]
+
+
+LIST_DESCRIPTION = (
+    "Newest first, one page per cursor. Every filter narrows (AND); filters never widen what "
+    "the caller may see. `q` takes key:value operators besides free text, e.g. "
+    '`state:failed priority:urgent owner:me created>=2026-11-01 name:"exome batch" tumour` '
+    "(grammar in docs/api.md, 'Workset list filters')."
+)
+OWNER = "Owner's user id or email, or `me`; someone the caller cannot see gives an empty list."
+SEARCH = (
+    "Free text (name or id) and key:value operators: state, priority, type, owner, id, name, "
+    "created."
+)
+CreatedBound = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=64,
+        format=OpenAPIFormat.DATE_TIME,
+        description="ISO-8601 date-time with a timezone; created_after is inclusive, "
+        "created_before exclusive.",
+    ),
+]
+
+
+def _instant(value: str | None, field: str) -> datetime | None:
+    return parse_instant(value, field) if value else None
 
 
 class WorksetController(Controller):
@@ -76,7 +105,12 @@ class WorksetController(Controller):
             headers=headers,
         )
 
-    @get("/", operation_id="listWorksets", summary="List worksets visible to the caller")
+    @get(
+        "/",
+        operation_id="listWorksets",
+        summary="List worksets visible to the caller",
+        description=LIST_DESCRIPTION,
+    )
     async def list_worksets(
         self,
         ports: PortsDep,
@@ -86,26 +120,26 @@ class WorksetController(Controller):
         ] = None,
         priority: FromQuery[str | None] = None,
         workset_type: Annotated[str | None, QueryParameter(name="type")] = None,
-        q: FromQuery[str] = "",
+        owner: Annotated[str | None, QueryParameter(max_length=254, description=OWNER)] = None,
+        created_after: CreatedBound = None,
+        created_before: CreatedBound = None,
+        q: Annotated[str, QueryParameter(max_length=200, description=SEARCH)] = "",
         cursor: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 25,
         include_archived: FromQuery[bool] = False,
     ) -> schemas.WorksetPage:
-        page = await queries.list_worksets(
-            ports,
-            principal,
-            WorksetQuery(
-                states=frozenset(parse_enum(WorksetState, s, "state") for s in states or ()),
-                priority=parse_enum(Priority, priority, "priority") if priority else None,
-                workset_type=parse_enum(WorksetType, workset_type, "type")
-                if workset_type
-                else None,
-                text=q,
-                cursor=cursor,
-                limit=limit,
-                include_archived=include_archived,
-            ),
+        query = WorksetQuery(
+            states=frozenset(parse_enum(WorksetState, s, "state") for s in states or ()),
+            priority=parse_enum(Priority, priority, "priority") if priority else None,
+            workset_type=parse_enum(WorksetType, workset_type, "type") if workset_type else None,
+            created_after=_instant(created_after, "created_after"),
+            created_before=_instant(created_before, "created_before"),
+            text=q,
+            cursor=cursor,
+            limit=limit,
+            include_archived=include_archived,
         )
+        page = await queries.list_worksets(ports, principal, query, owner=owner)
         return schemas.WorksetPage(
             items=[present.summary(w) for w in page.items], next_cursor=page.next_cursor
         )

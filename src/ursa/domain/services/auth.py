@@ -38,8 +38,10 @@ async def issue_token(
     scopes: frozenset[Scope] | None = None,
     role: Role | None = None,
     expires_at: datetime | None = None,
+    actor: Principal | None = None,
 ) -> tuple[str, ApiToken]:
-    """Create a token; the secret is returned once and only its hash is stored."""
+    """Create a token; the secret is returned once and only its hash is stored. ``actor``
+    (default: the user) is who the audit record names, e.g. the token that asked."""
     secret = f"{TOKEN_PREFIX}{ports.ids.secret()}"
     token = ApiToken(
         token_id=f"tok-{ports.ids.hex8()}",
@@ -55,7 +57,7 @@ async def issue_token(
     await ports.tokens.put(token)
     await audit.record(
         ports,
-        actor=user.principal(),
+        actor=actor or user.principal(),
         customer_id=user.customer_id or PROVIDER_TENANT,
         action=AuditAction.TOKEN_ISSUE,
         target=f"token:{token.token_id}",

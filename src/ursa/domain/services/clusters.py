@@ -170,7 +170,7 @@ async def list_clusters(
     return tuple(sorted(views, key=lambda v: (v.region, v.name)))
 
 
-async def _latest(
+async def latest_snapshot(
     snapshots: ClusterSnapshotStore, region: str, name: str
 ) -> ClusterSnapshot | None:
     try:
@@ -184,7 +184,7 @@ def _unknown(region: str, name: str) -> NotFound:
     return NotFound(f"cluster {name} does not exist in {region}")
 
 
-async def _describe(gateway: ClusterGateway, region: str, name: str) -> ClusterInfo:
+async def describe_cluster(gateway: ClusterGateway, region: str, name: str) -> ClusterInfo:
     """``NotFound`` for a region the gateway does not serve, before any command runs."""
     if region not in gateway.regions():
         raise _unknown(region, name)
@@ -201,14 +201,14 @@ async def get_cluster(
     """One cluster, as ``list_clusters`` shows it; ``NotFound`` when unknown, and for
     customers when Ursa does not manage it. A control plane that does not answer falls back
     to the snapshot."""
-    snapshot = await _latest(snapshots, region, name)
+    snapshot = await latest_snapshot(snapshots, region, name)
     if engine_clusters is None:
         if snapshot is None:
             raise _unknown(region, name)
         known = _from_snapshot(snapshot)
     else:
         try:
-            known = _Known(await _describe(engine_clusters, region, name))
+            known = _Known(await describe_cluster(engine_clusters, region, name))
         except Unavailable:
             if snapshot is None:
                 raise
@@ -226,7 +226,7 @@ def _require_admin(principal: Principal, what: str) -> None:
 async def _head_node(clusters: ClusterGateway | None, region: str, name: str) -> HeadNodeRef:
     if clusters is None:
         raise Unavailable(NO_ENGINE)
-    info = await _describe(clusters, region, name)
+    info = await describe_cluster(clusters, region, name)
     if info.head_node is None:
         raise Unavailable(f"cluster {name} has no head node yet (status {info.status.value})")
     return info.head_node

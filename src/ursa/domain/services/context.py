@@ -9,8 +9,11 @@ from ursa.domain.ports import (
     Clock,
     CustomerDirectory,
     IdempotencyStore,
+    IdentityAdmin,
     IdGenerator,
     LedgerRepository,
+    LinkedBucketStore,
+    ManifestStore,
     Notifier,
     ObjectStore,
     QuoteRepository,
@@ -40,11 +43,16 @@ class Ports:
     quotes: QuoteRepository
     ledger: LedgerRepository
     audit: AuditLog
+    linked_buckets: LinkedBucketStore
+    manifests: ManifestStore
     notifier: Notifier
     clock: Clock
     ids: IdGenerator
     random: RandomSource
     policies: Policies = field(default_factory=Policies)
+    identity_admin: IdentityAdmin | None = None
+    """User administration in the identity provider; None when none is configured (then
+    adding users and setting passwords answer ``Unavailable``)."""
 
 
 async def commit(ports: Ports, transition: Transition) -> None:

@@ -14,6 +14,9 @@ from ursa.domain.services.inputs import customer_for, pin_inputs, read_manifest
 from ursa.domain.services.pricing import check_quota, price
 from ursa.domain.tenancy import Action, require_scope
 
+DRY_RUN_QUOTE_ID = "q-dry-run"
+DRY_RUN_WORKSET_ID = "dry-run"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EstimateResult:
@@ -22,6 +25,25 @@ class EstimateResult:
     sample_count: int
     row_count: int
     input_bytes: int
+
+
+def dry_price(
+    ports: Ports,
+    sizes: dict[str, int],
+    pipeline_type: PipelineType,
+    priority: Priority,
+    workset_type: WorksetType,
+) -> tuple[Estimate, Quote]:
+    """The submit estimator on pinned input sizes, under a quote id that is never stored."""
+    return price(
+        sizes,
+        pipeline_type,
+        priority,
+        workset_type,
+        quote_id=DRY_RUN_QUOTE_ID,
+        workset_id=DRY_RUN_WORKSET_ID,
+        now=ports.clock.now(),
+    )
 
 
 async def estimate_workset(
@@ -40,15 +62,7 @@ async def estimate_workset(
     genome_build(pipeline_type, reference_genome)
     parsed = read_manifest(ports, principal, manifest)
     _, sizes = await pin_inputs(ports, customer, parsed)
-    figures, quote = price(
-        sizes,
-        pipeline_type,
-        priority,
-        workset_type,
-        quote_id="q-dry-run",
-        workset_id="dry-run",
-        now=ports.clock.now(),
-    )
+    figures, quote = dry_price(ports, sizes, pipeline_type, priority, workset_type)
     check_quota(customer, figures)
     return EstimateResult(
         estimate=figures,

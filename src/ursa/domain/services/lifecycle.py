@@ -12,9 +12,12 @@ from ursa.domain import commands, runs
 from ursa.domain.audit import AuditAction
 from ursa.domain.enums import SampleState, WorksetState, WorksetType
 from ursa.domain.errors import Forbidden
+from ursa.domain.ids import workset_prefix
+from ursa.domain.ports import ObjectStore
+from ursa.domain.ports.objects import MAX_LIST_LIMIT
 from ursa.domain.principals import Principal, Role
 from ursa.domain.samples import apply_sample
-from ursa.domain.services.audit import record_workset
+from ursa.domain.services.audit import record, record_workset, workset_snapshot
 from ursa.domain.services.context import Ports, commit
 from ursa.domain.services.queries import load_visible
 from ursa.domain.tenancy import Action
@@ -94,6 +97,36 @@ async def restore_workset(ports: Ports, principal: Principal, workset_id: str) -
     return transition.workset
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeleteResult:
+    workset: Workset
+    objects_removed: int = 0
+    """Objects a hard delete removed from the workset's S3 folder in this request."""
+
+
+async def purge_folder(
+    objects: ObjectStore, bucket: str, prefix: str, *, page_size: int = MAX_LIST_LIMIT
+) -> int:
+    """Delete every object under ``prefix`` a page at a time; returns how many went.
+    Deleting is idempotent, so a purge cut short is finished by asking again."""
+    removed = 0
+    cursor: str | None = None
+    while True:
+        page = await objects.list(bucket, prefix, limit=page_size, cursor=cursor)
+        for facts in page.items:
+            await objects.delete(bucket, facts.key)
+        removed += len(page.items)
+        if page.next_cursor is None:
+            return removed
+        cursor = page.next_cursor
+
+
+async def _purged_before(ports: Ports, ws: Workset) -> bool:
+    if ws.state is not WorksetState.DELETED or not ws.hard_delete:
+        return False
+    return any(h.event == "purge_completed" for h in await ports.worksets.history(ws.workset_id))
+
+
 async def delete_workset(
     ports: Ports,
     principal: Principal,
@@ -101,21 +134,50 @@ async def delete_workset(
     *,
     hard: bool = False,
     reason: str | None = None,
-) -> Workset:
+) -> DeleteResult:
     """Soft delete by default. A customer_user may soft-delete own ``ruo`` worksets only;
-    hard delete of ``clinical`` data is provider-only (T26)."""
+    hard delete of ``clinical`` data is provider-only (T26).
+
+    ``hard`` also purges ``s3://<bucket>/worksets/<workset_id>/`` (T28, done in the request)
+    and records ``purge_completed`` with the object count; it may follow a soft delete.
+    The audit record of a hard delete is written once the purge is recorded, and its after
+    snapshot carries ``objects_removed``. A purge cut short (the store stopped answering)
+    leaves the workset deleted; asking again finishes it. Repeating a delete that has
+    nothing left to do is a no-op without history."""
     action = Action.HARD_DELETE if hard else Action.DELETE
     ws = await load_visible(ports, principal, workset_id, action)
     if principal.role is Role.CUSTOMER_USER and ws.workset_type is not WorksetType.RUO:
         raise Forbidden("only research-use worksets can be deleted by their owner")
     if hard and ws.workset_type is WorksetType.CLINICAL and not principal.is_provider_admin:
         raise Forbidden("clinical data can only be purged by the provider")
-    if ws.state is WorksetState.DELETED:
-        return ws
-    transition = commands.delete(
-        ws, actor=principal.actor, now=ports.clock.now(), hard=hard, reason=reason
+    current = ws
+    if ws.state is not WorksetState.DELETED:
+        transition = commands.delete(
+            ws, actor=principal.actor, now=ports.clock.now(), hard=hard, reason=reason
+        )
+        await commit(ports, transition)
+        current = transition.workset
+        if not hard:
+            await record_workset(
+                ports, principal, AuditAction.WORKSET_DELETE, before=ws, after=current
+            )
+            return DeleteResult(workset=current)
+    if not hard:
+        return DeleteResult(workset=ws)
+    removed = await purge_folder(ports.objects, ws.bucket, workset_prefix(ws.workset_id))
+    if removed == 0 and await _purged_before(ports, ws):
+        return DeleteResult(workset=ws)
+    purged = commands.purge_completed(
+        current, actor=principal.actor, now=ports.clock.now(), objects_removed=removed
     )
-    await commit(ports, transition)
-    delete = AuditAction.WORKSET_HARD_DELETE if hard else AuditAction.WORKSET_DELETE
-    await record_workset(ports, principal, delete, before=ws, after=transition.workset)
-    return transition.workset
+    await commit(ports, purged)
+    await record(
+        ports,
+        actor=principal,
+        customer_id=ws.customer_id,
+        action=AuditAction.WORKSET_HARD_DELETE,
+        target=f"workset:{ws.workset_id}",
+        before=workset_snapshot(ws),
+        after={**(workset_snapshot(purged.workset) or {}), "objects_removed": removed},
+    )
+    return DeleteResult(workset=purged.workset, objects_removed=removed)

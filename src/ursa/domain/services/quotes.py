@@ -5,8 +5,8 @@ from __future__ import annotations
 from ursa.domain import commands
 from ursa.domain.audit import AuditAction
 from ursa.domain.creation import BudgetOutcome
-from ursa.domain.enums import WorksetState
-from ursa.domain.errors import BudgetExhausted, Forbidden, NotFound
+from ursa.domain.enums import WorksetState, WorksetType
+from ursa.domain.errors import BudgetExhausted, Forbidden, GuardFailed, NotFound
 from ursa.domain.estimates import Quote
 from ursa.domain.principals import Principal, Role
 from ursa.domain.services.audit import record_workset
@@ -14,6 +14,7 @@ from ursa.domain.services.context import Ports, commit
 from ursa.domain.services.pricing import budget_outcome
 from ursa.domain.services.queries import load_visible
 from ursa.domain.tenancy import Action
+from ursa.domain.transitions import check_pair
 from ursa.domain.worksets import Workset
 
 
@@ -31,6 +32,16 @@ async def approve_quote(
     ws = await load_visible(ports, principal, workset_id, Action.APPROVE)
     if ws.state is not WorksetState.AWAITING_APPROVAL and ws.approved_quote_id == quote_id:
         return ws
+    # Before any quote is read: the id in the request may name another tenant's quote.
+    check_pair(ws, "approve", WorksetState.READY)
+    if quote_id != ws.quote_id:
+        raise GuardFailed("that quote is not the current quote", code="QUOTE_SUPERSEDED")
+    if ws.workset_type is WorksetType.CLINICAL and principal.user_id == ws.owner_user_id:
+        # By user, not actor: the submitter's own API token is still the submitter.
+        raise GuardFailed(
+            "a clinical workset must be approved by someone other than its submitter",
+            code="APPROVAL_REQUIRED",
+        )
     quote = await ports.quotes.get(quote_id)
     customer = await ports.directory.get_customer(ws.customer_id)
     if principal.role is Role.CUSTOMER_USER and quote.point > customer.approval.self_approval_below:

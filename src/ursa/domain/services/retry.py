@@ -52,6 +52,9 @@ async def retry_as_clone(
             quote_id=original.quote_id,
             cost_estimate=original.cost_estimate,
             input_pins=original.input_pins,
+            # The requester owns the clone: their user, even when a token of theirs asks
+            # (the token is the history's actor, not an owner).
+            owner_user_id=principal.user_id,
         )
         clone = transition.workset
         samples = await ports.worksets.samples(original.workset_id)
@@ -72,7 +75,7 @@ async def retry_as_clone(
         ]
         await ports.worksets.create(transition, fresh)
         manifest = await ports.objects.get(original.bucket, original.manifest.key)
-        await ports.objects.put(clone.bucket, f"{clone.prefix}stage_samples.tsv", manifest)
+        await ports.objects.put(clone.bucket, clone.manifest.key, manifest)
         await ports.notifier.publish(transition.events)
     except BaseException:
         await ports.idempotency.abandon(scope, idempotency_key)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
 
+from litestar import Request
 from litestar.di import NamedDependency
 
 from ursa.domain.ports.cluster import CommandLogStore
@@ -30,6 +32,13 @@ SESSION_USER = "user_id"
 """The session key holding the signed-in user id (``ursa.app.deps`` imports it)."""
 ROTATE_SESSION = "_rotate_id"
 """Marks a session whose id must be replaced when it is stored (sign-in; see app/sessions)."""
+
+
+def start_session(request: Request[Any, Any, Any], data: Mapping[str, object]) -> None:
+    """Replace the session with ``data`` under a new id: nothing is carried over from an
+    earlier session, and an id known before sign-in never opens the new one (fixation)."""
+    request.clear_session()
+    request.set_session({**data, ROTATE_SESSION: True})
 
 
 async def provide_viewer(ports: PortsDep, principal: PrincipalDep) -> Viewer:

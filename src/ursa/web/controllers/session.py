@@ -1,5 +1,6 @@
-"""Signing in and out of the portal. The dev sign-in lists seeded users; in production the
-operator configures the identity provider and only the explanatory page is mounted."""
+"""Signing in and out of the portal. The dev sign-in lists seeded users; in production people
+sign in with email and password (``password_sign_in.py``) when the identity provider is
+configured, and only the explanatory page is mounted when it is not."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from ursa.domain.services.auth import principal_for_user
-from ursa.web.controllers.common import ROTATE_SESSION, SESSION_USER, PortsDep
+from ursa.web.controllers.common import SESSION_USER, PortsDep, start_session
 from ursa.web.forms import parse_sign_in
 from ursa.web.presenters_session import present_sign_in
 
@@ -43,8 +44,7 @@ async def idp_sign_in_page() -> Template:
 async def sign_in_as(request: Request[Any, Any, Any], ports: PortsDep, data: FormData) -> Redirect:
     """Checks the user exists and is enabled, then starts a fresh session."""
     principal = await principal_for_user(ports, parse_sign_in(data))
-    request.clear_session()  # never carry anything over from an earlier session
-    request.set_session({SESSION_USER: principal.user_id, ROTATE_SESSION: True})
+    start_session(request, {SESSION_USER: principal.user_id})
     return Redirect(path=HOME, status_code=303)
 
 

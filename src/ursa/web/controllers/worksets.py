@@ -12,12 +12,14 @@ from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import Template
 
 from ursa.domain.command_log import CommandLogEntry
+from ursa.domain.ports import Page
 from ursa.domain.ports.cluster import CommandLogStore
 from ursa.domain.principals import Principal
 from ursa.domain.services.context import Ports
 from ursa.domain.services.lifecycle import cancel_workset
 from ursa.domain.services.operations import MAX_ENTRIES, command_log
 from ursa.domain.services.queries import get_workset, list_worksets
+from ursa.domain.worksets import Workset
 from ursa.web import htmx
 from ursa.web.controllers.common import (
     EngineViewsDep,
@@ -42,6 +44,7 @@ StateParam = Annotated[
     str | None, QueryParameter(name="state")
 ]  # ``state`` is reserved by Litestar
 Entries = tuple[CommandLogEntry, ...]
+EMPTY: Page[Workset] = Page(items=())  # what an unusable search lists
 
 
 async def load_commands(
@@ -79,13 +82,14 @@ class WorksetController(Controller):
     ) -> Template:
         """Full page, or only ``#worksets-table`` for filter, search and paging requests."""
         filters = parse_list_filters(state=state_filter, q=q, cursor=cursor, limit=limit)
-        page = await list_worksets(ports, principal, filters.query())
+        page = await list_worksets(ports, principal, filters.query()) if filters.valid else EMPTY
         view = present_list(page, filters, ports.clock.now())
         return htmx.render(
             request,
             page="worksets/index.html",
             partial="worksets/_table.html",
             context={"view": view, "viewer": viewer},
+            status_code=200 if filters.valid else 422,
         )
 
     @get("/{workset_id:str}", name="workset")
