@@ -91,3 +91,5 @@ async def test_an_unreachable_store_lets_requests_through() -> None:
     throttle = LimitsThrottle("async+redis://127.0.0.1:9/0", {READ: "1/minute"}, timeout_s=0.5)
     results = [await throttle.hit(READ, "someone") for _ in range(3)]
     assert all(r.allowed for r in results)
+    assert not await throttle.reachable()  # readiness reports it
+    assert await LimitsThrottle("async+memory://", {READ: "1/minute"}).reachable()

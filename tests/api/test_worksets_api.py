@@ -114,7 +114,9 @@ def test_request_id_is_echoed_or_generated(api: Api) -> None:
 
 def test_health_and_openapi(api: Api) -> None:
     assert api.client.get("/healthz").json()["status"] == "ok"
-    assert api.client.get("/readyz").status_code == 200
+    ready = api.client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"directory": "ok", "rate_limits": "ok"}
     schema = api.client.get("/schema/openapi.json").json()
     assert schema["openapi"].startswith("3.1")
     operations = {

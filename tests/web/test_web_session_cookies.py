@@ -106,3 +106,10 @@ def test_an_unreachable_session_store_is_a_503_page_and_spares_the_api() -> None
         api = client.get("/api/v1/worksets", headers={"Authorization": f"Bearer {tokens[SAM]}"})
         assert api.status_code == 200
         assert client.get("/healthz").status_code == 200
+        ready = client.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["checks"] == {
+            "directory": "ok",
+            "rate_limits": "ok",
+            "sessions": "UNAVAILABLE",
+        }

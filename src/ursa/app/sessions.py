@@ -102,6 +102,12 @@ class SessionRedisStore(RedisStore):
         except (RedisError, OSError, TimeoutError) as exc:
             raise Unavailable(_STORE_DOWN) from exc
 
+    async def reachable(self) -> bool:
+        try:
+            return bool(await self._redis.ping())
+        except (RedisError, OSError, TimeoutError):
+            return False
+
 
 def session_stores(settings: Settings) -> dict[str, Store]:
     """``{"sessions": <Redis store>}`` for ``URSA_SESSION_STORE=redis``; empty for memory

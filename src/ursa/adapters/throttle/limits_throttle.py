@@ -49,6 +49,13 @@ class LimitsThrottle:
         self._items: dict[str, RateLimitItem] = {c: parse(b) for c, b in budgets.items()}
         self._timeout_s = timeout_s
 
+    async def reachable(self) -> bool:
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                return bool(await self._limiter.storage.check())
+        except (OSError, TimeoutError, RedisError):
+            return False
+
     async def hit(self, category: str, key: str) -> ThrottleResult:
         item = self._items[category]
         try:

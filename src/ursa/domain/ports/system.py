@@ -54,3 +54,6 @@ class ActionThrottle(Protocol):
     """N actions per window per (category, key), shared across processes in production."""
 
     async def hit(self, category: str, key: str) -> ThrottleResult: ...
+    async def reachable(self) -> bool:
+        """Whether the shared budget store answers (readiness; never raises)."""
+        ...
