@@ -11,6 +11,7 @@ import msgspec
 from litestar.openapi.spec import Example
 
 from ursa.app.api import present, schemas
+from ursa.app.api.manifest_schemas import EXAMPLE_TSV
 from ursa.domain.errors import Issue
 from ursa.domain.estimates import Estimate, Quote
 from ursa.domain.ports import Page
@@ -35,15 +36,6 @@ class RetryWorkset(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     reason: Reason | None = None
 
 
-_MANIFEST = (
-    "RUN_ID\tSAMPLE_ID\tEXPERIMENTID\tSAMPLE_TYPE\tLIB_PREP\tSEQ_VENDOR\tSEQ_PLATFORM\tLANE\t"
-    "SEQBC_ID\tPATH_TO_CONCORDANCE_DATA_DIR\tR1_FQ\tR2_FQ\tSTAGE_DIRECTIVE\tSTAGE_TARGET\t"
-    "SUBSAMPLE_PCT\tIS_POS_CTRL\tIS_NEG_CTRL\tN_X\tN_Y\tEXTERNAL_SAMPLE_ID\n"
-    "RUN1\tHG002\tEXP1\tblood\tnoampwgs\tILMN\tNOVASEQX\t0\tS1\t\t"
-    "s3://acme-genomics-ursa/sequencing/HG002_S1_L001_R1_001.fastq.gz\t"
-    "s3://acme-genomics-ursa/sequencing/HG002_S1_L001_R2_001.fastq.gz\t"
-    "stage_data\t/fsx/staged_sample_data/\tna\tfalse\tfalse\t1\t1\t\n"
-)
 SUBMIT_EXAMPLES = [
     Example(
         summary="One GIAB sample, germline SNV calling",
@@ -51,7 +43,7 @@ SUBMIT_EXAMPLES = [
             "name": "HG002 check",
             "pipeline_type": "germline_wgs_snv",
             "reference_genome": "GRCh38",
-            "manifest_tsv": _MANIFEST,
+            "manifest_tsv": EXAMPLE_TSV,
             "priority": "normal",
             "notification_emails": ["lab@acme.example"],
         },
