@@ -40,6 +40,7 @@ class AuditAction(StrEnum):
     WORKSET_RESTORE = "workset.restore"
     WORKSET_DELETE = "workset.delete"
     WORKSET_HARD_DELETE = "workset.hard_delete"
+    WORKSET_UNDELETE = "workset.undelete"
     WORKSET_APPROVE = "workset.approve"
     WORKSET_RETRY = "workset.retry"
     MANIFEST_SAVE = "manifest.save"

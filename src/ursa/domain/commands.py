@@ -12,7 +12,7 @@ from ursa.domain.enums import WorksetState as S
 from ursa.domain.enums import WorksetType
 from ursa.domain.errors import GuardFailed, InvalidInput
 from ursa.domain.principals import Actor
-from ursa.domain.transitions import apply_transition
+from ursa.domain.transitions import apply_transition, check_pair
 from ursa.domain.worksets import Transition, Workset
 
 APPROVAL_TTL = timedelta(days=30)
@@ -275,16 +275,30 @@ def purge_completed(
         actor=actor,
         now=now,
         reason=reason,
-        changes={"hard_delete": True},
+        changes={"hard_delete": True, "purged_at": now},
         events=(("workset.purged", {"hard": True, "object_count": objects_removed}),),
         details={"object_count": str(objects_removed)},
     )
 
 
 def undelete(ws: Workset, *, actor: Actor, now: datetime, reason: str | None) -> Transition:
+    """T27: back to ``archived`` while the purge has not started and the 30-day window is
+    open. A hard delete starts its purge in the same request (T26, T28), so ``hard_delete``
+    set means the data is going or gone; ``purged_at`` means it is gone."""
     text = _require_reason(reason)
+    check_pair(ws, "undelete", S.ARCHIVED)  # a workset that is not deleted: no guard to tell
+    if ws.hard_delete or ws.purged_at is not None:
+        raise GuardFailed(
+            f"workset {ws.workset_id} was hard-deleted: its S3 folder is being or has been "
+            "purged, so it cannot be undeleted",
+            code="PURGE_STARTED",
+        )
     if ws.deleted_at is None or ws.deleted_at + UNDELETE_WINDOW <= now:
-        raise GuardFailed("the undelete window has closed", code="UNDELETE_WINDOW_CLOSED")
+        raise GuardFailed(
+            f"the undelete window of workset {ws.workset_id} has closed (30 days after "
+            "its deletion)",
+            code="UNDELETE_WINDOW_CLOSED",
+        )
     return apply_transition(
         ws,
         "undelete",

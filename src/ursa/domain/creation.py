@@ -11,10 +11,11 @@ from types import MappingProxyType
 
 from ursa.domain.enums import Origin, WorksetState, WorksetType
 from ursa.domain.errors import BudgetExhausted, GuardFailed
+from ursa.domain.estimates import Quote
 from ursa.domain.ids import new_workset_id, workset_prefix
 from ursa.domain.principals import Actor
 from ursa.domain.transitions import build_events
-from ursa.domain.worksets import HistoryEntry, OverrideDiff, Transition, Workset
+from ursa.domain.worksets import HistoryEntry, InputPin, OverrideDiff, Transition, Workset
 
 _STAMPS = re.compile(r"^(?P<prefix>.*?)(?:-\d{8}T\d{6})+$")
 CLONEABLE = frozenset(
@@ -107,6 +108,11 @@ def retry_name(original_name: str, now: datetime) -> str:
     return f"{prefix}-{now.strftime('%Y%m%dT%H%M%S')}"
 
 
+def clone_workset_id(original: Workset, *, now: datetime, id_suffix: str) -> str:
+    """The id ``clone_for_retry`` gives the clone: its fresh quote is made for this id first."""
+    return new_workset_id(retry_name(original.name, now), id_suffix)
+
+
 def clone_for_retry(
     original: Workset,
     *,
@@ -115,12 +121,17 @@ def clone_for_retry(
     now: datetime,
     id_suffix: str,
     state: WorksetState,
+    input_pins: tuple[InputPin, ...],
+    quote: Quote,
     reason: str | None = None,
     overrides: tuple[OverrideDiff, ...] = (),
     **replacements: object,
 ) -> Transition:
     """A new workset from ``original``; the original is never written (§3.5).
 
+    The input pins are re-taken (``input_pins``: the facts of the inputs now, not at the
+    original's submit) and the clone carries its own fresh ``quote`` (made for
+    ``clone_workset_id``), while inheriting the original's approval and cost cap.
     ``replacements`` carries the overridden fields (manifest, priority, cluster_affinity,
     options); ``overrides`` records each as a before/after diff."""
     source_state = (
@@ -134,6 +145,8 @@ def clone_for_retry(
         )
     name = retry_name(original.name, now)
     workset_id = new_workset_id(name, id_suffix)
+    if quote.workset_id != workset_id:
+        raise ValueError(f"quote {quote.quote_id} is for {quote.workset_id}, not {workset_id}")
     clone = Workset(
         workset_id=workset_id,
         name=name,
@@ -163,6 +176,9 @@ def clone_for_retry(
         bucket_region=original.bucket_region,
         cluster_affinity=original.cluster_affinity,
         state=state,
+        input_pins=input_pins,
+        quote_id=quote.quote_id,
+        cost_estimate=quote.point,
         max_attempts=original.max_attempts,
         approved_quote_id=original.approved_quote_id,
         approved_by=original.approved_by,

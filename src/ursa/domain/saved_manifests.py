@@ -29,6 +29,9 @@ MAX_DISCOVERED_OBJECTS = 10_000
 """``generate`` lists at most this many objects under a prefix; more must be narrowed."""
 MISSING = "manifest not found"
 """The one message for an absent or invisible manifest (no existence leak)."""
+TSV_FIELD = "manifest_tsv"
+ID_FIELD = "manifest_id"
+"""The two ways a submit body names its manifest (exactly one of them)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,6 +62,24 @@ def new_manifest_id(name: str, suffix: str) -> str:
 
 def is_manifest_id(value: str) -> bool:
     return MANIFEST_ID_RE.fullmatch(value) is not None
+
+
+def one_manifest_source(tsv: bytes | None, manifest_id: str | None) -> bytes | str:
+    """A submit (and its dry run and estimate) names its manifest exactly once: the TSV bytes
+    themselves, or the id of a saved manifest. Returns the one given; both or neither is an
+    issue on each of the two fields."""
+    if tsv is not None and manifest_id is None:
+        return tsv
+    if manifest_id is not None and tsv is None:
+        return manifest_id
+    if tsv is None:
+        message = f"give the manifest: {TSV_FIELD} (the TSV) or {ID_FIELD} (a saved manifest)"
+        code = "EMPTY_REQUIRED"
+    else:
+        message = f"give exactly one of {TSV_FIELD} and {ID_FIELD}, not both"
+        code = "BAD_VALUE"
+    issues = tuple(Issue(field=f, code=code, message=message) for f in (TSV_FIELD, ID_FIELD))
+    raise InvalidInput(message, issues)
 
 
 def manifest_key(manifest_id: str) -> str:

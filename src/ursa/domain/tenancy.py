@@ -33,6 +33,8 @@ class Action(StrEnum):
     IGNORE = "ignore"
     GIVE_UP = "give_up"
     OPERATOR_RETRY = "operator_retry"
+    UNDELETE = "undelete"
+    """Bring a soft-deleted workset back (T27): provider admins only."""
     ADMIN = "admin"
     EDIT = "edit"
     """Change a customer-shared resource (a saved manifest's name or description)."""
@@ -53,7 +55,9 @@ _OWNER_ACTIONS = frozenset(
 )
 _CUSTOMER_ADMIN_ACTIONS = _OWNER_ACTIONS | {Action.HARD_DELETE, Action.IGNORE, Action.GIVE_UP}
 _READ_ACTIONS = frozenset({Action.VIEW})
-_ADMIN_SCOPE_ACTIONS = frozenset({Action.ADMIN, Action.OPERATOR_RETRY, Action.HARD_DELETE})
+_ADMIN_SCOPE_ACTIONS = frozenset(
+    {Action.ADMIN, Action.OPERATOR_RETRY, Action.HARD_DELETE, Action.UNDELETE}
+)
 
 
 def can_see(principal: Principal, entity: Owned) -> bool:

@@ -120,6 +120,7 @@ class Workset:
     archived_at: datetime | None = None
     deleted_at: datetime | None = None
     hard_delete: bool = False
+    purged_at: datetime | None = None
     version: int = 1
     history_seq: int = 1
     # lease (§6.1)

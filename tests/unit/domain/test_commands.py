@@ -10,7 +10,7 @@ import pytest
 from builders import NOW, USER_ACTOR, make_workset
 from ursa.domain import commands
 from ursa.domain.enums import WorksetState, WorksetType
-from ursa.domain.errors import GuardFailed, InvalidInput
+from ursa.domain.errors import GuardFailed, IllegalTransition, InvalidInput
 from ursa.domain.principals import Actor, ActorKind, Role
 
 APPROVER = Actor(kind=ActorKind.USER, id="u-ca", role=Role.CUSTOMER_ADMIN)
@@ -127,18 +127,53 @@ def test_archive_and_restore_never_requeue() -> None:
 
 def test_delete_and_undelete_window() -> None:
     gone = commands.delete(
-        make_workset(state=WorksetState.CANCELED), actor=USER_ACTOR, now=NOW, hard=True
+        make_workset(state=WorksetState.CANCELED), actor=USER_ACTOR, now=NOW
     ).workset
-    assert gone.hard_delete and gone.deleted_at == NOW
+    assert not gone.hard_delete and gone.deleted_at == NOW
     back = commands.undelete(
-        gone, actor=APPROVER, now=NOW + timedelta(days=29), reason="wrong one"
+        gone, actor=APPROVER, now=NOW + timedelta(days=29, hours=23), reason="wrong one"
     ).workset
-    assert back.state is WorksetState.ARCHIVED
-    with pytest.raises(GuardFailed, match="window"):
+    assert back.state is WorksetState.ARCHIVED and back.deleted_at is None
+    assert back.pre_archive_state is WorksetState.CANCELED  # restore goes back there
+    with pytest.raises(GuardFailed, match="window") as late:
         commands.undelete(gone, actor=APPROVER, now=NOW + timedelta(days=30), reason="late")
+    assert late.value.code == "UNDELETE_WINDOW_CLOSED"
     with pytest.raises(GuardFailed, match="lease"):
         commands.delete(
             make_workset(state=WorksetState.ERROR, lease_owner="x"), actor=USER_ACTOR, now=NOW
+        )
+
+
+def test_no_undelete_once_the_purge_started_or_finished() -> None:
+    """T27: a hard delete starts its purge at once (T26), so it can never be undone, even
+    inside the 30-day window, and neither can a completed purge (T28)."""
+    soft = commands.delete(make_workset(state=WorksetState.CANCELED), actor=APPROVER, now=NOW)
+    hard = commands.delete(
+        make_workset(state=WorksetState.CANCELED), actor=APPROVER, now=NOW, hard=True
+    ).workset
+    purged = commands.purge_completed(
+        soft.workset, actor=APPROVER, now=NOW + timedelta(hours=1), objects_removed=3
+    ).workset
+    assert purged.purged_at == NOW + timedelta(hours=1) and purged.hard_delete
+    for gone in (hard, purged):
+        with pytest.raises(GuardFailed, match="purged") as refused:
+            commands.undelete(gone, actor=APPROVER, now=NOW + timedelta(days=1), reason="oops")
+        assert refused.value.code == "PURGE_STARTED"
+    back = commands.undelete(soft.workset, actor=APPROVER, now=NOW + timedelta(days=1), reason="x")
+    assert back.workset.state is WorksetState.ARCHIVED
+
+
+def test_undelete_of_a_workset_that_is_not_deleted_is_illegal() -> None:
+    with pytest.raises(IllegalTransition):
+        commands.undelete(
+            make_workset(state=WorksetState.ERROR), actor=APPROVER, now=NOW, reason="x"
+        )
+    with pytest.raises(InvalidInput):
+        commands.undelete(
+            make_workset(state=WorksetState.DELETED, deleted_at=NOW),
+            actor=APPROVER,
+            now=NOW,
+            reason=" ",
         )
 
 

@@ -15,14 +15,45 @@ from ursa.domain.creation import (
     ApprovalPolicy,
     BudgetOutcome,
     clone_for_retry,
+    clone_workset_id,
     retry_name,
     submission_state,
 )
 from ursa.domain.enums import AffinityMode, Origin, Priority, WorksetState, WorksetType
 from ursa.domain.errors import BudgetExhausted, GuardFailed
-from ursa.domain.worksets import Affinity, RunOptions
+from ursa.domain.estimates import Quote
+from ursa.domain.worksets import Affinity, InputPin, RunOptions, Workset
 
 LATER = datetime(2026, 11, 24, 8, 30, 12, tzinfo=UTC)
+SUFFIX = "0badf00d"
+PIN = InputPin(
+    uri="s3://acme-genomics-ursa/seq/HG002_R1.fastq.gz",
+    size=7,
+    etag="e-new",
+    version_id=None,
+    region="us-west-2",
+)
+
+
+def _fresh_quote(original: Workset, *, workset_id: str | None = None) -> Quote:
+    clone_id = workset_id or clone_workset_id(original, now=LATER, id_suffix=SUFFIX)
+    return Quote(
+        quote_id=f"q-{clone_id}-1",
+        workset_id=clone_id,
+        rate_card_version="rc-1",
+        estimator_version="est-1",
+        inputs_sha256="1" * 64,
+        lines=(),
+        point=Decimal("31.50"),
+        low=Decimal("25.20"),
+        high=Decimal("47.25"),
+        turnaround_low_h=Decimal(4),
+        turnaround_high_h=Decimal(9),
+        band_source="default",
+        created_at=LATER,
+        expires_at=LATER,
+    )
+
 
 CARRIED = {
     "pipeline_type",
@@ -73,6 +104,7 @@ RESET = {
     "archived_at",
     "deleted_at",
     "hard_delete",
+    "purged_at",
     "version",
     "history_seq",
     "lease_owner",
@@ -143,17 +175,24 @@ def test_clone_carries_inputs_and_leaves_original_untouched() -> None:
         approved_at=NOW,
     )
     snapshot = dataclasses.replace(original)
+    quote = _fresh_quote(original)
     result = clone_for_retry(
         original,
         requester=USER_ACTOR,
         requester_email="cu@acme.example",
         now=LATER,
-        id_suffix="0badf00d",
+        id_suffix=SUFFIX,
         state=WorksetState.READY,
+        input_pins=(PIN,),
+        quote=quote,
         reason="bad node",
     )
     clone = result.workset
     assert original == snapshot
+    # Re-taken pins and the fresh quote are the clone's own (§3.5 "not carried over").
+    assert clone.input_pins == (PIN,) != original.input_pins
+    assert (clone.quote_id, clone.cost_estimate) == (quote.quote_id, quote.point)
+    assert quote.workset_id == clone.workset_id and clone.quote_id != original.quote_id
     for name in CARRIED - {"manifest"}:
         assert getattr(clone, name) == getattr(original, name), name
     # The manifest's bytes and digest are carried; the clone reads them from its own folder.
@@ -177,14 +216,17 @@ def test_clone_carries_inputs_and_leaves_original_untouched() -> None:
 )
 def test_only_ended_worksets_can_be_cloned(state: WorksetState) -> None:
     extra = {"current_run_id": "r1", "attempts": 1} if state is WorksetState.IN_PROGRESS else {}
+    original = make_workset(state=state, **extra)
     with pytest.raises(GuardFailed, match="only worksets"):
         clone_for_retry(
-            make_workset(state=state, **extra),
+            original,
             requester=USER_ACTOR,
             requester_email="x@y.example",
             now=LATER,
-            id_suffix="0badf00d",
+            id_suffix=SUFFIX,
             state=WorksetState.READY,
+            input_pins=(PIN,),
+            quote=_fresh_quote(original),
         )
 
 
@@ -195,10 +237,27 @@ def test_an_archived_failure_can_be_cloned() -> None:
         requester=USER_ACTOR,
         requester_email="x@y.example",
         now=LATER,
-        id_suffix="0badf00d",
+        id_suffix=SUFFIX,
         state=WorksetState.READY,
+        input_pins=(PIN,),
+        quote=_fresh_quote(ws),
     ).workset
     assert clone.retried_from == ws.workset_id
+
+
+def test_a_clone_carries_only_a_quote_made_for_it() -> None:
+    original = make_workset(state=WorksetState.FAILED)
+    with pytest.raises(ValueError, match="is for"):
+        clone_for_retry(
+            original,
+            requester=USER_ACTOR,
+            requester_email="x@y.example",
+            now=LATER,
+            id_suffix=SUFFIX,
+            state=WorksetState.READY,
+            input_pins=(PIN,),
+            quote=_fresh_quote(original, workset_id=original.workset_id),
+        )
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from ursa.domain.saved_manifests import (
     is_manifest_id,
     manifest_key,
     new_manifest_id,
+    one_manifest_source,
     saved_manifest,
     valid_report,
     validate_description,
@@ -164,3 +165,17 @@ def test_a_read_only_token_may_look_but_not_change() -> None:
     authorize_shared(reader, saved, Action.VIEW, what="manifest")
     with pytest.raises(Forbidden, match="scope"):
         authorize_shared(reader, saved, Action.EDIT, what="manifest")
+
+
+def test_a_submit_names_its_manifest_exactly_once() -> None:
+    assert one_manifest_source(b"tsv", None) == b"tsv"
+    assert one_manifest_source(b"", None) == b""  # given, if empty: the parser says so
+    assert one_manifest_source(None, "mf-x-0a1b2c3d") == "mf-x-0a1b2c3d"
+    for tsv, manifest_id, code in (
+        (b"tsv", "mf-x-0a1b2c3d", "BAD_VALUE"),
+        (None, None, "EMPTY_REQUIRED"),
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            one_manifest_source(tsv, manifest_id)
+        fields = {(i.field, i.code) for i in refused.value.issues}
+        assert fields == {("manifest_tsv", code), ("manifest_id", code)}

@@ -8,7 +8,8 @@ from typing import Annotated
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar.openapi.spec import Example
+from litestar.params import Body, FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from ursa.app.api import manifest_schemas as out
 from ursa.app.api.versions import ETAG_HEADER, IfMatch, etag, expected_version
@@ -27,6 +28,26 @@ OptionalIdempotencyKey = Annotated[
         max_length=128,
         required=False,
         description="Optional; the same key with the same body replays the first save.",
+    ),
+]
+
+GenerateBody = Annotated[
+    out.GenerateManifest,
+    Body(
+        title="Where the FASTQs are, and the manifest defaults",
+        examples=[
+            Example(
+                summary="Draft and save a manifest from one run's folder",
+                value={
+                    "bucket": "acme-genomics-ursa",
+                    "prefix": "sequencing/run1/",
+                    "run_id": "RUN1",
+                    "seq_platform": "NOVASEQX",
+                    "save": True,
+                    "name": "Run 1",
+                },
+            )
+        ],
     ),
 ]
 
@@ -189,7 +210,7 @@ class ManifestController(Controller):
         self,
         ports: PortsDep,
         principal: PrincipalDep,
-        data: JSONBody[out.GenerateManifest],
+        data: GenerateBody,
         idempotency_key: OptionalIdempotencyKey = None,
     ) -> out.GenerateOut:
         result = await manifest_discovery.generate_manifest(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
 import msgspec
 
@@ -17,13 +18,34 @@ from ursa.domain.enums import (
     WorksetType,
 )
 
+ONE_MANIFEST = "Exactly one of manifest_tsv and manifest_id: both, or neither, is a 422."
+ManifestTsv = Annotated[
+    str,
+    msgspec.Meta(
+        description="The stage_samples.tsv content (tab-separated, header first). " + ONE_MANIFEST
+    ),
+]
+SavedManifestId = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=128,
+        description="A saved manifest of the caller's customer (GET /manifests), submitted "
+        "as stored (its digest is checked); another customer's is 404. " + ONE_MANIFEST,
+        examples=["mf-na12878-trio-template-0a1b2c3d"],
+    ),
+]
+
 
 class SubmitWorkset(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A submit (and a dry run or estimate of one). The manifest is given as ``manifest_tsv``
+    or named as ``manifest_id``: exactly one of the two."""
+
     name: str
     pipeline_type: PipelineType
     reference_genome: ReferenceGenome = ReferenceGenome.GRCH38
-    manifest_tsv: str
-    """The stage_samples.tsv content (tab-separated, header first)."""
+    manifest_tsv: ManifestTsv | None = None
+    manifest_id: SavedManifestId | None = None
     priority: Priority = Priority.NORMAL
     workset_type: WorksetType = WorksetType.RUO
     pipeline_version: str | None = None
@@ -32,6 +54,11 @@ class SubmitWorkset(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     notification_emails: list[str] = msgspec.field(default_factory=list)
     customer_id: str | None = None
     """Provider admins only: the customer to submit for."""
+
+    @property
+    def manifest_bytes(self) -> bytes | None:
+        """``manifest_tsv`` as the services take it (None when a ``manifest_id`` names it)."""
+        return None if self.manifest_tsv is None else self.manifest_tsv.encode()
 
 
 class CancelWorkset(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

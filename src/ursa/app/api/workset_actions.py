@@ -1,5 +1,6 @@
 """/api/v1/worksets actions: dry-run validation and estimate, the quote and its approval,
-clone-retry, archive, restore, delete (soft, or hard with the S3 purge) and the results.
+clone-retry, archive, restore, delete (soft, or hard with the S3 purge), undelete and the
+results.
 
 Thin handlers: parse, call one service, present. Tenancy and roles are the services'."""
 
@@ -12,16 +13,15 @@ from litestar.params import Body, FromPath, QueryParameter
 
 from ursa.app.api import present, schemas
 from ursa.app.api import workset_schemas as out
-from ursa.app.api.worksets import IdempotencyKey, PortsDep, PrincipalDep
+from ursa.app.api.worksets import IdempotencyKey, PortsDep, PrincipalDep, SubmitBody
 from ursa.domain.services import dry_run, lifecycle, quotes, results, retry
 from ursa.domain.services.estimate import estimate_workset
 
-SubmitBody = Annotated[
-    schemas.SubmitWorkset,
-    Body(title="A submit body", examples=out.SUBMIT_EXAMPLES),
-]
 RetryBody = Annotated[
     out.RetryWorkset | None, Body(title="Why the retry", examples=out.RETRY_EXAMPLES)
+]
+UndeleteBody = Annotated[
+    out.UndeleteWorkset, Body(title="Why the undelete", examples=out.UNDELETE_EXAMPLES)
 ]
 ApproveBody = Annotated[
     out.ApproveQuote, Body(title="The quote approved", examples=out.APPROVE_EXAMPLES)
@@ -56,7 +56,8 @@ class WorksetActionsController(Controller):
                 name=data.name,
                 pipeline_type=data.pipeline_type,
                 reference_genome=data.reference_genome,
-                manifest=data.manifest_tsv.encode(),
+                manifest=data.manifest_bytes,
+                manifest_id=data.manifest_id,
                 priority=data.priority,
                 workset_type=data.workset_type,
                 pipeline_version=data.pipeline_version,
@@ -78,7 +79,8 @@ class WorksetActionsController(Controller):
         result = await estimate_workset(
             ports,
             principal,
-            manifest=data.manifest_tsv.encode(),
+            manifest=data.manifest_bytes,
+            manifest_id=data.manifest_id,
             pipeline_type=data.pipeline_type,
             reference_genome=data.reference_genome,
             priority=data.priority,
@@ -109,7 +111,8 @@ class WorksetActionsController(Controller):
         "/{workset_id:str}/retry",
         operation_id="retryWorkset",
         status_code=201,
-        summary="Retry as a clone: a new workset with the same inputs; the original is untouched",
+        summary="Retry as a clone: a new workset with the same manifest, its inputs re-pinned and "
+        "freshly quoted; the original is untouched",
     )
     async def retry_clone(
         self,
@@ -191,6 +194,23 @@ class WorksetActionsController(Controller):
             ports, principal, workset_id, hard=hard, reason=reason
         )
         return out.deleted(result, hard=hard)
+
+    @post(
+        "/{workset_id:str}/undelete",
+        operation_id="undeleteWorkset",
+        status_code=200,
+        summary="Undelete (provider admins): a soft-deleted workset comes back archived, "
+        "unless its purge started or 30 days have passed",
+    )
+    async def undelete(
+        self,
+        ports: PortsDep,
+        principal: PrincipalDep,
+        workset_id: FromPath[str],
+        data: UndeleteBody,
+    ) -> schemas.WorksetDetail:
+        ws = await lifecycle.undelete_workset(ports, principal, workset_id, reason=data.reason)
+        return present.detail(ws)
 
     @get(
         "/{workset_id:str}/results",

@@ -36,6 +36,11 @@ class RetryWorkset(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     reason: Reason | None = None
 
 
+class UndeleteWorkset(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    reason: Reason
+    """Required (T27): why the deleted workset comes back."""
+
+
 SUBMIT_EXAMPLES = [
     Example(
         summary="One GIAB sample, germline SNV calling",
@@ -47,10 +52,21 @@ SUBMIT_EXAMPLES = [
             "priority": "normal",
             "notification_emails": ["lab@acme.example"],
         },
-    )
+    ),
+    Example(
+        summary="A saved manifest of the customer's library, by id",
+        value={
+            "name": "HG002 re-run",
+            "pipeline_type": "germline_wgs_snv",
+            "manifest_id": "mf-na12878-trio-template-0a1b2c3d",
+        },
+    ),
 ]
 APPROVE_EXAMPLES = [Example(summary="Approve the current quote", value={"quote_id": "q-x-1"})]
 RETRY_EXAMPLES = [Example(summary="Retry after a fix", value={"reason": "re-uploaded TU2"})]
+UNDELETE_EXAMPLES = [
+    Example(summary="Deleted by mistake", value={"reason": "customer deleted the wrong batch"})
+]
 
 # -- answers ------------------------------------------------------------------------------------
 

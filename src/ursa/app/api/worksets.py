@@ -7,10 +7,16 @@ from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.openapi.spec import OpenAPIFormat
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.openapi.spec import Example, OpenAPIFormat
+from litestar.params import (
+    Body,
+    FromPath,
+    FromQuery,
+    HeaderParameter,
+    QueryParameter,
+)
 
-from ursa.app.api import present, schemas
+from ursa.app.api import present, schemas, workset_schemas
 from ursa.app.deps import EngineViews
 from ursa.domain.enums import Origin, Priority, WorksetState, WorksetType, parse_enum
 from ursa.domain.ports import WorksetQuery
@@ -33,6 +39,22 @@ IdempotencyKey = Annotated[
     ),
 ]
 
+SubmitBody = Annotated[
+    schemas.SubmitWorkset,
+    Body(
+        title="A submit body",
+        description="The manifest is given (`manifest_tsv`) or named (`manifest_id`, a saved "
+        "manifest of the caller's customer): exactly one of the two, else 422 on both fields.",
+        examples=workset_schemas.SUBMIT_EXAMPLES,
+    ),
+]
+CancelBody = Annotated[
+    schemas.CancelWorkset | None,
+    Body(
+        title="Why (optional)",
+        examples=[Example(summary="With a reason", value={"reason": "wrong reference genome"})],
+    ),
+]
 
 LIST_DESCRIPTION = (
     "Newest first, one page per cursor. Every filter narrows (AND); filters never widen what "
@@ -74,7 +96,7 @@ class WorksetController(Controller):
         self,
         ports: PortsDep,
         principal: PrincipalDep,
-        data: JSONBody[schemas.SubmitWorkset],
+        data: SubmitBody,
         idempotency_key: IdempotencyKey,
     ) -> Response[schemas.WorksetDetail]:
         result = await submit.submit_workset(
@@ -84,7 +106,8 @@ class WorksetController(Controller):
                 name=data.name,
                 pipeline_type=data.pipeline_type,
                 reference_genome=data.reference_genome,
-                manifest=data.manifest_tsv.encode(),
+                manifest=data.manifest_bytes,
+                manifest_id=data.manifest_id,
                 idempotency_key=idempotency_key,
                 priority=data.priority,
                 workset_type=data.workset_type,
@@ -196,7 +219,7 @@ class WorksetController(Controller):
         ports: PortsDep,
         principal: PrincipalDep,
         workset_id: FromPath[str],
-        data: JSONBody[schemas.CancelWorkset | None] = None,
+        data: CancelBody = None,
     ) -> schemas.CancelOut:
         result = await lifecycle.cancel_workset(
             ports, principal, workset_id, reason=data.reason if data else None

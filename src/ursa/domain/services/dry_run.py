@@ -20,14 +20,16 @@ from ursa.domain.errors import BudgetExhausted, InvalidInput, Issue, NotFound, Q
 from ursa.domain.estimates import Estimate, Quote
 from ursa.domain.manifest_types import Manifest
 from ursa.domain.principals import Principal
+from ursa.domain.saved_manifests import TSV_FIELD, one_manifest_source
 from ursa.domain.services.context import Ports
 from ursa.domain.services.estimate import dry_price
 from ursa.domain.services.inputs import customer_for, pin_inputs, read_manifest
+from ursa.domain.services.manifests import submitted_manifest
 from ursa.domain.services.pricing import check_quota, gate
 from ursa.domain.tenancy import Action, require_scope
 from ursa.domain.validation import validate_email, validate_pipeline_version, validate_workset_name
 
-MANIFEST_FIELD = "manifest_tsv"
+MANIFEST_FIELD = TSV_FIELD
 QUOTA_FIELD = "quota"
 BUDGET_FIELD = "budget"
 T = TypeVar("T")
@@ -40,7 +42,9 @@ class DryRunRequest:
     name: str
     pipeline_type: PipelineType
     reference_genome: ReferenceGenome
-    manifest: bytes
+    manifest: bytes | None = None
+    manifest_id: str | None = None
+    """A saved manifest's id instead of ``manifest``: exactly one of the two."""
     priority: Priority = Priority.NORMAL
     workset_type: WorksetType = WorksetType.RUO
     pipeline_version: str | None = None
@@ -108,6 +112,26 @@ async def _customer(
     return None
 
 
+async def _manifest_bytes(
+    ports: Ports,
+    principal: Principal,
+    request: DryRunRequest,
+    customer: Customer | None,
+    found: _Collector,
+) -> bytes | None:
+    try:
+        return await submitted_manifest(
+            ports,
+            principal,
+            tsv=request.manifest,
+            manifest_id=request.manifest_id,
+            customer_id=customer.customer_id if customer else None,
+        )
+    except InvalidInput as exc:  # a provider admin's manifest of another customer
+        found.add(exc)
+        return None
+
+
 async def _pinned_sizes(
     ports: Ports, customer: Customer, manifest: Manifest, found: _Collector
 ) -> dict[str, int] | None:
@@ -140,12 +164,17 @@ async def _gate_issues(
 async def validate_submission(
     ports: Ports, principal: Principal, request: DryRunRequest
 ) -> DryRunReport:
-    """Every submit check, every issue collected; creates and records nothing."""
+    """Every submit check, every issue collected; creates and records nothing.
+
+    Naming the manifest twice or not at all is a malformed body (422), and a ``manifest_id``
+    the caller cannot see is NotFound (404), as on submit."""
     require_scope(principal, Action.VIEW)
+    one_manifest_source(request.manifest, request.manifest_id)
     found = _Collector()
     _body_issues(request, found)
     customer = await _customer(ports, principal, request.customer_id, found)
-    manifest = found.check(lambda: read_manifest(ports, principal, request.manifest))
+    data = await _manifest_bytes(ports, principal, request, customer, found)
+    manifest = None if data is None else found.check(lambda: read_manifest(ports, principal, data))
     if customer is None or manifest is None:
         return _report(found, manifest)
     sizes = await _pinned_sizes(ports, customer, manifest, found)

@@ -11,6 +11,7 @@ from ursa.domain.estimates import Estimate, Quote
 from ursa.domain.principals import Principal
 from ursa.domain.services.context import Ports
 from ursa.domain.services.inputs import customer_for, pin_inputs, read_manifest
+from ursa.domain.services.manifests import submitted_manifest
 from ursa.domain.services.pricing import check_quota, price
 from ursa.domain.tenancy import Action, require_scope
 
@@ -50,17 +51,22 @@ async def estimate_workset(
     ports: Ports,
     principal: Principal,
     *,
-    manifest: bytes,
+    manifest: bytes | None = None,
+    manifest_id: str | None = None,
     pipeline_type: PipelineType,
     reference_genome: ReferenceGenome,
     priority: Priority = Priority.NORMAL,
     workset_type: WorksetType = WorksetType.RUO,
     customer_id: str | None = None,
 ) -> EstimateResult:
+    """``manifest`` (the TSV) or ``manifest_id`` (a saved manifest): exactly one."""
     require_scope(principal, Action.VIEW)
     customer = await customer_for(ports, principal, customer_id)
     genome_build(pipeline_type, reference_genome)
-    parsed = read_manifest(ports, principal, manifest)
+    data = await submitted_manifest(
+        ports, principal, tsv=manifest, manifest_id=manifest_id, customer_id=customer.customer_id
+    )
+    parsed = read_manifest(ports, principal, data)
     _, sizes = await pin_inputs(ports, customer, parsed)
     figures, quote = dry_price(ports, sizes, pipeline_type, priority, workset_type)
     check_quota(customer, figures)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from decimal import Decimal
 
 from ursa.domain.customers import Customer
 from ursa.domain.errors import InvalidInput, Issue
 from ursa.domain.estimates import Quote
-from ursa.domain.manifest_types import Manifest, ManifestRules
+from ursa.domain.manifest_types import Manifest, ManifestRow, ManifestRules
 from ursa.domain.manifests import parse_manifest
 from ursa.domain.principals import Principal
 from ursa.domain.samples import Sample
@@ -47,61 +48,49 @@ def read_manifest(ports: Ports, principal: Principal, data: bytes) -> Manifest:
 
 
 async def pin_inputs(
-    ports: Ports, customer: Customer, manifest: Manifest
+    ports: Ports,
+    customer: Customer,
+    manifest: Manifest,
+    *,
+    samples: Collection[str] | None = None,
 ) -> tuple[tuple[InputPin, ...], dict[str, int]]:
-    """HEAD every R1/R2; record its facts. Returns the pins and input bytes per sample."""
+    """HEAD every R1/R2 (of ``samples`` only, when given); record its facts. Returns the pins
+    and the input bytes per sample. Every problem is an issue naming the row, the sample, the
+    column and the object."""
+    scope = None if samples is None else frozenset(samples)
     allowed = {customer.bucket, *customer.linked_buckets}
     pins: list[InputPin] = []
-    sizes: dict[str, int] = {s.sample_id: 0 for s in manifest.samples}
+    sizes = {s.sample_id: 0 for s in manifest.samples if scope is None or s.sample_id in scope}
     issues: list[Issue] = []
+
+    def issue(row: ManifestRow, column: str, code: str, problem: str) -> None:
+        where = f"row {row.row} (sample {row.sample_id}), {column}"
+        issues.append(Issue(field=column, row=row.row, code=code, message=f"{where}: {problem}"))
+
     for row in manifest.rows:
+        if row.sample_id not in sizes:
+            continue
         for column, uri in (("R1_FQ", row.r1_fq), ("R2_FQ", row.r2_fq)):
             if not uri:
                 continue
             location = parse_s3_uri(uri)
             if location.bucket not in allowed:
-                issues.append(
-                    Issue(
-                        field=column,
-                        row=row.row,
-                        code="INPUT_NOT_ALLOWED",
-                        message=(
-                            f"row {row.row}, {column}: bucket {location.bucket} is not linked "
-                            "to your account; link and validate it first"
-                        ),
-                    )
+                issue(
+                    row,
+                    column,
+                    "INPUT_NOT_ALLOWED",
+                    f"bucket {location.bucket} is not linked to your account; link and "
+                    "validate it first",
                 )
                 continue
             facts = await ports.objects.head(location.bucket, location.key)
             if facts is None:
-                issues.append(
-                    Issue(
-                        field=column,
-                        row=row.row,
-                        code="INPUT_NOT_FOUND",
-                        message=f"row {row.row}, {column}: {uri} does not exist",
-                    )
-                )
+                issue(row, column, "INPUT_NOT_FOUND", f"{uri} does not exist")
             elif facts.size == 0:
-                issues.append(
-                    Issue(
-                        field=column,
-                        row=row.row,
-                        code="INPUT_EMPTY",
-                        message=f"row {row.row}, {column}: {uri} is empty",
-                    )
-                )
+                issue(row, column, "INPUT_EMPTY", f"{uri} is empty")
             elif facts.storage_class in _COLD:
-                issues.append(
-                    Issue(
-                        field=column,
-                        row=row.row,
-                        code="BAD_VALUE",
-                        message=(
-                            f"row {row.row}, {column}: {uri} is in {facts.storage_class}; "
-                            "restore it first"
-                        ),
-                    )
+                issue(
+                    row, column, "BAD_VALUE", f"{uri} is in {facts.storage_class}; restore it first"
                 )
             else:
                 pins.append(
@@ -119,12 +108,18 @@ async def pin_inputs(
     return tuple(pins), sizes
 
 
-def sample_records(
-    ws: Workset, manifest: Manifest, sizes: dict[str, int], quote: Quote
-) -> list[Sample]:
+def sample_estimates(quote: Quote) -> dict[str, Decimal]:
+    """Each sample's estimate: the sum of its quote lines (samples not quoted are absent)."""
     estimates: dict[str, Decimal] = {}
     for line in quote.lines:
         estimates[line.sample_id] = estimates.get(line.sample_id, Decimal(0)) + line.amount
+    return estimates
+
+
+def sample_records(
+    ws: Workset, manifest: Manifest, sizes: dict[str, int], quote: Quote
+) -> list[Sample]:
+    estimates = sample_estimates(quote)
     return [
         Sample(
             workset_id=ws.workset_id,

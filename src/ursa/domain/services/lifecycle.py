@@ -1,4 +1,4 @@
-"""Cancel, archive, restore and delete (T17, T19, T24–T26).
+"""Cancel, archive, restore, delete and undelete (T17, T19, T24–T27).
 
 Cancel, archive and restore are naturally idempotent: repeating them on the target state
 is a no-op that writes no history (§6.6)."""
@@ -93,6 +93,21 @@ async def restore_workset(ports: Ports, principal: Principal, workset_id: str) -
     await commit(ports, transition)
     await record_workset(
         ports, principal, AuditAction.WORKSET_RESTORE, before=ws, after=transition.workset
+    )
+    return transition.workset
+
+
+async def undelete_workset(
+    ports: Ports, principal: Principal, workset_id: str, *, reason: str | None
+) -> Workset:
+    """T27, provider admins: a soft-deleted workset goes back to ``archived`` (restore then
+    takes it to the state it was deleted from). Refused once a purge started (a hard delete)
+    or 30 days after the delete; a workset that is not deleted is an illegal transition."""
+    ws = await load_visible(ports, principal, workset_id, Action.UNDELETE)
+    transition = commands.undelete(ws, actor=principal.actor, now=ports.clock.now(), reason=reason)
+    await commit(ports, transition)
+    await record_workset(
+        ports, principal, AuditAction.WORKSET_UNDELETE, before=ws, after=transition.workset
     )
     return transition.workset
 

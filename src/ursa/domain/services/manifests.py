@@ -21,12 +21,14 @@ from ursa.domain.manifest_types import Manifest
 from ursa.domain.ports import Page
 from ursa.domain.principals import Principal
 from ursa.domain.saved_manifests import (
+    ID_FIELD,
     MISSING,
     SavedManifest,
     edited,
     input_bucket_issues,
     is_manifest_id,
     new_manifest_id,
+    one_manifest_source,
     saved_manifest,
     validate_description,
     validate_manifest_name,
@@ -211,6 +213,32 @@ async def download_manifest(
             code="MANIFEST_CHANGED",
         )
     return manifest, data
+
+
+async def submitted_manifest(
+    ports: Ports,
+    principal: Principal,
+    *,
+    tsv: bytes | None,
+    manifest_id: str | None,
+    customer_id: str | None,
+) -> bytes:
+    """The manifest a submit, its dry run or its estimate names, as bytes: the TSV as given,
+    or a saved manifest's stored file (``download_manifest``: visible to the caller and
+    digest-checked, so another tenant's id is NotFound exactly like a missing one). A provider
+    admin's saved manifest must belong to the customer they act for (``customer_id``, once
+    known). Exactly one of ``tsv`` and ``manifest_id`` (``one_manifest_source``)."""
+    source = one_manifest_source(tsv, manifest_id)
+    if isinstance(source, bytes):
+        return source
+    saved, data = await download_manifest(ports, principal, source)
+    if customer_id is not None and saved.customer_id != customer_id:
+        raise InvalidInput.single(
+            ID_FIELD,
+            "BAD_VALUE",
+            f"manifest {source} belongs to customer {saved.customer_id}, not {customer_id}",
+        )
+    return data
 
 
 def _check_precondition(manifest: SavedManifest, expected_version: int | None) -> None:

@@ -1,4 +1,7 @@
-"""submit_workset (T1–T3): validate, pin inputs, quote, gate, create; idempotent by key."""
+"""submit_workset (T1–T3): validate, pin inputs, quote, gate, create; idempotent by key.
+
+The manifest comes in the request (``manifest``) or from the customer's library
+(``manifest_id``, a saved manifest's stored bytes): ``manifests.submitted_manifest``."""
 
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from ursa.domain.services.inputs import (
     sample_records,
     store_submission,
 )
+from ursa.domain.services.manifests import submitted_manifest
 from ursa.domain.services.pricing import check_quota, gate, price
 from ursa.domain.tenancy import Action, require_scope
 from ursa.domain.validation import validate_email, validate_pipeline_version, validate_workset_name
@@ -38,8 +42,10 @@ class SubmitRequest:
     name: str
     pipeline_type: PipelineType
     reference_genome: ReferenceGenome
-    manifest: bytes
     idempotency_key: str
+    manifest: bytes | None = None
+    """The TSV itself; or ``manifest_id``, a saved manifest's: exactly one of the two."""
+    manifest_id: str | None = None
     priority: Priority = Priority.NORMAL
     workset_type: WorksetType = WorksetType.RUO
     pipeline_version: str | None = None
@@ -55,6 +61,8 @@ class SubmitResult:
 
 
 def request_fingerprint(request: SubmitRequest, manifest_sha: str) -> str:
+    """§6.6: the manifest counts by its digest, so the same bytes give the same fingerprint
+    whether they were sent or named by a saved manifest's id."""
     return fingerprint(
         {
             "name": request.name,
@@ -85,7 +93,14 @@ async def submit_workset(
     entry = CATALOGUE[request.pipeline_type]
     version = validate_pipeline_version(request.pipeline_version or entry.default_version)
     build = genome_build(request.pipeline_type, request.reference_genome)
-    manifest = read_manifest(ports, principal, request.manifest)
+    data = await submitted_manifest(
+        ports,
+        principal,
+        tsv=request.manifest,
+        manifest_id=request.manifest_id,
+        customer_id=customer.customer_id,
+    )
+    manifest = read_manifest(ports, principal, data)
     scope = f"{customer.customer_id}#submit"
     print_ = request_fingerprint(request, manifest.sha256)
     replay_id = await begin(ports, scope=scope, key=request.idempotency_key, print_=print_)
@@ -146,7 +161,7 @@ async def submit_workset(
         samples = sample_records(ws, manifest, sizes, quote)
         await ports.quotes.put(quote)
         await ports.worksets.create(transition, samples)
-        await store_submission(ports, ws, request.manifest, [s.sample_id for s in samples])
+        await store_submission(ports, ws, data, [s.sample_id for s in samples])
         await ports.notifier.publish(transition.events)
     except BaseException:
         await ports.idempotency.abandon(scope, request.idempotency_key)
