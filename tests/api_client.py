@@ -1,4 +1,5 @@
-"""The API tier's client: the real app on the seeded in-memory product, one token per user."""
+"""The API tier's client: the real app on the seeded in-memory product, one token per user
+(a freshly seeded product for every test, served by a reused app: see ``app_pool``)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from datetime import UTC, datetime
 import pytest
 from litestar.testing import TestClient
 
+from app_pool import serving
 from ursa.adapters.memory.seed import seed_demo
 from ursa.app.container import Container, build_in_memory
-from ursa.app.factory import create_app
 from ursa.app.settings import Environment, Settings
 
 SEED_NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
@@ -33,5 +34,5 @@ def api() -> Iterator[Api]:
     container = build_in_memory(Settings(env=Environment.TEST))
     assert container.objects is not None
     tokens = asyncio.run(seed_demo(container.ports, container.objects, SEED_NOW))
-    with TestClient(create_app(container)) as client:
+    with serving(container) as app, TestClient(app) as client:
         yield Api(client=client, container=container, tokens=tokens)

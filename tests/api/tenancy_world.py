@@ -25,6 +25,7 @@ import httpx
 from joserfc.jwk import RSAKey
 from litestar.testing import TestClient
 
+from app_pool import serving
 from ursa.adapters.memory.identity import InMemoryIdentity
 from ursa.adapters.memory.identity_keys import LocalSigningKeys, PasswordHasher, new_signing_key
 from ursa.adapters.memory.objects import InMemoryObjectStore
@@ -33,7 +34,6 @@ from ursa.adapters.memory.seed_data import GIB, HEADER, LINKS
 from ursa.adapters.simulated.cluster import SIM_CLUSTER
 from ursa.app.container import Container, build_in_memory
 from ursa.app.engine_settings import EngineSettings
-from ursa.app.factory import create_app
 from ursa.app.settings import Environment, Settings
 from ursa.domain.customers import User, hash_token
 from ursa.domain.linked_buckets import linked_bucket_id
@@ -292,7 +292,8 @@ class World:
 def open_world(*, engine: bool, passwords: bool = False) -> Iterator[World]:
     """A freshly seeded product; ``engine`` runs the simulated engine in the background
     (the cluster routes need its control plane); ``passwords`` is production's sign-in:
-    email + password for every caller, no dev picker."""
+    email + password for every caller, no dev picker. The app may be one an earlier world
+    used (``app_pool``); the product, its sessions and the cookies are this world's own."""
     container = build_in_memory(replace(_settings(engine=engine), dev_sign_in=not passwords))
     tokens = asyncio.run(_seed(container, datetime.now(UTC)))
     if passwords:
@@ -301,6 +302,6 @@ def open_world(*, engine: bool, passwords: bool = False) -> Iterator[World]:
         container = replace(container, passwords=identity)
     page = asyncio.run(container.ports.worksets.list(WorksetQuery(text=SUBJECT, limit=100)))
     (subject,) = [ws for ws in page.items if ws.name == SUBJECT]
-    with TestClient(create_app(container)) as client:
+    with serving(container) as app, TestClient(app) as client:
         client.follow_redirects = False
         yield World(client=client, container=container, tokens=tokens, subject=subject)

@@ -16,6 +16,8 @@ from dev_process import http_get, running_dev
 from ursa.adapters.memory.seed_data import CUSTOMERS, HEADER
 from ursa.app.cli import main
 
+FAST_ENGINE = ("URSA_ENGINE_POLL_S", "URSA_ENGINE_FAST_POLL_S", "URSA_ENGINE_CLAIM_INTERVAL_S")
+
 
 def _running_dev(
     tmp: Path, *extra: str, wait_s: float = 30, engine: bool = False
@@ -24,6 +26,8 @@ def _running_dev(
         "URSA_ENGINE": str(engine).lower(),
         # Room for the seeded backlog and the test's own workset at once.
         "URSA_ENGINE_MAX_CONCURRENT": "20",
+        # Claim and poll often: the simulated pipeline's own timeline sets the pace.
+        **dict.fromkeys(FAST_ENGINE, "0.5"),
     }
     return running_dev(tmp, *extra, env=env, wait_s=wait_s)
 

@@ -15,12 +15,12 @@ import pytest
 from litestar.testing import TestClient
 
 from api_client import SEED_NOW, Api
+from app_pool import serving
 from ursa.adapters.memory.seed import seed_demo
 from ursa.adapters.simulated.cluster import SIM_CLUSTER
 from ursa.app.api.clusters import deletion_key
 from ursa.app.container import build_in_memory
 from ursa.app.engine_settings import EngineSettings
-from ursa.app.factory import create_app
 from ursa.app.settings import Environment, Settings
 from ursa.domain.audit import PROVIDER_TENANT
 from ursa.domain.cluster_deletion import issue_token, plan_digest
@@ -134,7 +134,7 @@ def world() -> Iterator[World]:
         unhappy=(),
     )
     asyncio.run(container.snapshots.put(spare_nodes))
-    with TestClient(create_app(container)) as client:
+    with serving(container) as app, TestClient(app) as client:
         yield World(Api(client=client, container=container, tokens=tokens), gateway)
 
 

@@ -11,12 +11,12 @@ import pytest
 from litestar.testing import TestClient
 
 from api_client import SEED_NOW, Api
+from app_pool import serving
 from ursa.adapters.memory.seed import seed_demo
 from ursa.adapters.simulated.cluster import SIM_CLUSTER, SIM_HEAD
 from ursa.adapters.simulated.headnode import SIM_NODES
 from ursa.app.container import build_in_memory
 from ursa.app.engine_settings import EngineSettings
-from ursa.app.factory import create_app
 from ursa.app.settings import Environment, Settings
 
 ADMIN, ADA, SAM = "admin@ursa.example", "ada@acme.example", "sam@acme.example"
@@ -30,7 +30,7 @@ def engine_api() -> Iterator[Api]:
     container = build_in_memory(Settings(env=Environment.TEST, engine=EngineSettings(enabled=True)))
     assert container.engine is not None and container.objects is not None
     tokens = asyncio.run(seed_demo(container.ports, container.objects, SEED_NOW))
-    with TestClient(create_app(container)) as client:
+    with serving(container) as app, TestClient(app) as client:
         yield Api(client=client, container=container, tokens=tokens)
 
 
