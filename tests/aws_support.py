@@ -5,6 +5,7 @@ from __future__ import annotations
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
+from typing import Any
 
 import pytest
 
@@ -43,3 +44,21 @@ async def aws_clients(aws: str) -> AsyncIterator[AwsClients]:
     """Clients on the emulator for one test, closed at its end."""
     async with AsyncExitStack() as stack:
         yield AwsClients(AwsOptions(region=REGION, endpoint_url=aws, max_attempts=2), stack)
+
+
+def user_pool(cognito: Any, name: str) -> tuple[str, str]:
+    """A Cognito pool like Ursa's (email user names, a ``customer_id`` attribute, the
+    ``customer_admins`` group) and a password-auth app client: (pool id, client id)."""
+    pool_id = cognito.create_user_pool(
+        PoolName=name,
+        UsernameAttributes=["email"],
+        Schema=[{"Name": "customer_id", "AttributeDataType": "String", "Mutable": True}],
+    )["UserPool"]["Id"]
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName=name,
+        GenerateSecret=False,
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    cognito.create_group(UserPoolId=pool_id, GroupName="customer_admins")
+    return pool_id, client_id

@@ -14,7 +14,7 @@ import pytest
 from litestar.testing import TestClient
 
 from api_client import SEED_NOW, Api
-from aws_support import REGION, reset_moto
+from aws_support import REGION, reset_moto, user_pool
 from ursa.adapters.dynamodb.calls import CallLog
 from ursa.app.cli_aws import seeded_aws
 from ursa.app.container import Container
@@ -31,18 +31,7 @@ PASSWORD = "Correct-Horse-9-battery"
 def _cognito_pool(endpoint: str, customer_id: str) -> tuple[str, str, str]:
     """A pool on the emulator with one customer admin; returns (pool id, client id, email)."""
     cognito = boto3.client("cognito-idp", endpoint_url=endpoint, region_name=REGION)
-    pool_id = cognito.create_user_pool(
-        PoolName="ursa",
-        UsernameAttributes=["email"],
-        Schema=[{"Name": "customer_id", "AttributeDataType": "String", "Mutable": True}],
-    )["UserPool"]["Id"]
-    client_id = cognito.create_user_pool_client(
-        UserPoolId=pool_id,
-        ClientName="ursa-api",
-        GenerateSecret=False,
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-    )["UserPoolClient"]["ClientId"]
-    cognito.create_group(UserPoolId=pool_id, GroupName="customer_admins")
+    pool_id, client_id = user_pool(cognito, "ursa-api")
     email = "lims-admin@acme.example"
     cognito.admin_create_user(
         UserPoolId=pool_id,

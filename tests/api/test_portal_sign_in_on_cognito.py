@@ -14,7 +14,7 @@ import boto3
 import pytest
 from litestar.testing import TestClient
 
-from aws_support import REGION, reset_moto
+from aws_support import REGION, reset_moto, user_pool
 from ursa.adapters.aws.clients import AwsClients
 from ursa.adapters.dynamodb.table import ensure_table
 from ursa.app.container import Container
@@ -28,22 +28,6 @@ ADA, GIL = "ada@acme.example", "gil@globex.example"
 PEOPLE = {ADA: ("u-ada", "acme"), GIL: ("u-gil", "globex")}
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PASSWORD, TEMPORARY, NEW = "Right-Pass-42", "Temp-Pass-17", "Fresh-Pass-99"
-
-
-def _pool(cognito: Any) -> tuple[str, str]:
-    pool_id = cognito.create_user_pool(
-        PoolName="ursa-portal",
-        UsernameAttributes=["email"],
-        Schema=[{"Name": "customer_id", "AttributeDataType": "String", "Mutable": True}],
-    )["UserPool"]["Id"]
-    client_id = cognito.create_user_pool_client(
-        UserPoolId=pool_id,
-        ClientName="ursa-portal",
-        GenerateSecret=False,
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-    )["UserPoolClient"]["ClientId"]
-    cognito.create_group(UserPoolId=pool_id, GroupName="customer_admins")
-    return pool_id, client_id
 
 
 def _user(cognito: Any, pool_id: str, email: str, customer_id: str, *, permanent: bool) -> None:
@@ -67,7 +51,7 @@ def _user(cognito: Any, pool_id: str, email: str, customer_id: str, *, permanent
 @pytest.fixture(scope="module")
 def portal(moto_endpoint: str) -> Iterator[TestClient[Any]]:
     cognito = boto3.client("cognito-idp", endpoint_url=moto_endpoint, region_name=REGION)
-    pool_id, client_id = _pool(cognito)
+    pool_id, client_id = user_pool(cognito, "ursa-portal")
     settings = Settings(
         env=Environment.TEST,
         dev_sign_in=False,
