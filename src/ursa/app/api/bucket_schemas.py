@@ -266,14 +266,17 @@ def link(lb: LinkedBucket) -> LinkedBucketOut:
     )
 
 
+def object_out(facts: ObjectFacts) -> ObjectOut:
+    return ObjectOut(
+        key=facts.key, size=facts.size, etag=facts.etag, storage_class=facts.storage_class
+    )
+
+
 def objects(bucket_id: str, prefix: str, page: Page[ObjectFacts]) -> ObjectPage:
     return ObjectPage(
         bucket_id=bucket_id,
         prefix=prefix,
-        items=[
-            ObjectOut(key=f.key, size=f.size, etag=f.etag, storage_class=f.storage_class)
-            for f in page.items
-        ],
+        items=[object_out(f) for f in page.items],
         next_cursor=page.next_cursor,
     )
 

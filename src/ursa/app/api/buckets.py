@@ -211,9 +211,7 @@ class BucketController(Controller):
             data.upload_id,
             [(p.part_number, p.etag) for p in data.parts],
         )
-        return out.ObjectOut(
-            key=facts.key, size=facts.size, etag=facts.etag, storage_class=facts.storage_class
-        )
+        return out.object_out(facts)
 
     @post(
         "/{bucket_id:str}/multipart/abort",
